@@ -1,0 +1,261 @@
+import pg from 'pg'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import { OutboxRelayError } from './db.errors.js'
+import { NotificationListener } from './notification-listener.js'
+import type { OutboxRecord } from './outbox.js'
+import { OUTBOX_CHANNEL } from './outbox.entity.js'
+import { outboxMetrics, type OutboxMetrics, type PendingCounter } from './outbox.metrics.js'
+import { claimBatch, countPending, markSent, outboxTableExists, purgeSent, recordFailures } from './outbox.sql.js'
+
+/** What became of one message of a batch, in the batch's order. */
+export type PublishOutcome = { ok: true } | { ok: false; error: unknown }
+
+/**
+ * Publishes a batch — pipelined, with `Nats-Msg-Id` = `record.id` and `record.headers` as headers —
+ * and reports each message's outcome in order. A rejection counts as every message failing. It
+ * must settle in bounded time (JetStream publishes time out on their own): `stop()` waits for it.
+ */
+export type PublishBatch = (batch: readonly OutboxRecord[]) => Promise<readonly PublishOutcome[]>
+
+export interface OutboxRelayOptions {
+  /** URL of the database holding the `outbox` table. */
+  url: string
+  /** Sends a batch to the broker; the service wires its messaging library here. */
+  publish: PublishBatch
+  logger: Logger
+  /** Most events claimed and published at once. @default 100 */
+  batchSize?: number
+  /** Longest wait between looks at the table when no notification comes (a fallback only). @default 1000 */
+  pollIntervalMs?: number
+  /**
+   * How long a claimed batch belongs to its relay. A relay that dies mid-batch delays those
+   * events by this much; keep it well under the stream's duplicate window (2 min by default), so
+   * the copy another relay then publishes is still dropped as a duplicate.
+   * @default 30000
+   */
+  claimTtlMs?: number
+  /** Delay before the first retry of a failed publish; doubles with every attempt. @default 1000 */
+  retryDelayMs?: number
+  /** Longest delay between retries of a failed publish. @default 60000 */
+  maxRetryDelayMs?: number
+  /** How long sent rows are kept (for inspection) before they are purged. @default 3600000 (1 h) */
+  retentionMs?: number
+  /** How often sent rows past the retention are purged. @default 60000 */
+  purgeIntervalMs?: number
+  /** Connections of the relay's own pool. @default 2 */
+  poolSize?: number
+  /** Where the `outbox_*` metrics are registered. @default prom-client's global registry */
+  registry?: Registry
+}
+
+export interface OutboxRelay {
+  /** Finishes the batch in progress (publish and mark), then closes the relay's connections. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts publishing the outbox: claim a batch, publish it, mark the successes sent and record
+ * the failures; go on at once while batches come back full, otherwise wait for a NOTIFY from
+ * the insert trigger (or the poll interval). Several relays, in several replicas, may run
+ * against one table. Rejects with {@link OutboxRelayError} if the database cannot be reached or
+ * the table is missing.
+ *
+ * It uses plain `pg` with a small pool of its own, not the ORM: this is a hot loop of four fixed
+ * statements over rows it never keeps, where a unit of work and an identity map would only add
+ * cost, and its own pool keeps it from competing with request handlers for connections.
+ */
+export async function startOutboxRelay(options: OutboxRelayOptions): Promise<OutboxRelay> {
+  const relay = new Relay(options)
+  await relay.start()
+  return relay
+}
+
+class Relay implements OutboxRelay {
+  readonly #publish: PublishBatch
+  readonly #logger: Logger
+  readonly #batchSize: number
+  readonly #pollIntervalMs: number
+  readonly #claimTtlMs: number
+  readonly #retryDelayMs: number
+  readonly #maxRetryDelayMs: number
+  readonly #retentionMs: number
+  readonly #purgeIntervalMs: number
+  readonly #metrics: OutboxMetrics
+  readonly #pool: pg.Pool
+  readonly #listener: NotificationListener
+  readonly #countPending: PendingCounter
+  #stopping = false
+  #wakeRequested = false
+  #wakeSleeper: (() => void) | undefined
+  #loop: Promise<void> = Promise.resolve()
+  #purgeTimer: NodeJS.Timeout | undefined
+  #purging: Promise<void> = Promise.resolve()
+  #stopped: Promise<void> | undefined
+
+  constructor(options: OutboxRelayOptions) {
+    this.#publish = options.publish
+    this.#logger = options.logger.child({ component: 'outbox-relay' })
+    this.#batchSize = positive('batchSize', options.batchSize ?? 100)
+    this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 1_000)
+    this.#claimTtlMs = positive('claimTtlMs', options.claimTtlMs ?? 30_000)
+    this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1_000)
+    this.#maxRetryDelayMs = positive('maxRetryDelayMs', options.maxRetryDelayMs ?? 60_000)
+    this.#retentionMs = positive('retentionMs', options.retentionMs ?? 3_600_000)
+    this.#purgeIntervalMs = positive('purgeIntervalMs', options.purgeIntervalMs ?? 60_000)
+    const poolSize = positive('poolSize', options.poolSize ?? 2)
+    this.#metrics = outboxMetrics(options.registry)
+    this.#pool = new pg.Pool({ connectionString: options.url, max: poolSize, application_name: 'orderflow-outbox-relay' })
+    // An idle client's connection dropping is reported here; the next query gets a fresh one.
+    this.#pool.on('error', (error) => this.#logger.warn({ err: error }, 'outbox relay pool connection lost'))
+    this.#listener = new NotificationListener({
+      url: options.url,
+      channel: OUTBOX_CHANNEL,
+      onNotify: () => this.#wake(),
+      logger: this.#logger,
+      reconnectDelayMs: 100,
+      maxReconnectDelayMs: 5_000,
+    })
+    this.#countPending = async () => {
+      try {
+        return await countPending(this.#pool)
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'could not count pending outbox events')
+        return undefined
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    try {
+      if (!(await outboxTableExists(this.#pool))) throw new OutboxRelayError('table outbox does not exist: run the migrations first')
+      await this.#listener.start()
+    } catch (error) {
+      await this.#pool.end()
+      if (error instanceof OutboxRelayError) throw error
+      throw new OutboxRelayError('cannot start the outbox relay: cannot connect to the database', { cause: error })
+    }
+    this.#metrics.pendingCounters.add(this.#countPending)
+    this.#loop = this.#run()
+    this.#schedulePurge()
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping = true
+      clearTimeout(this.#purgeTimer)
+      this.#wake()
+      await this.#loop
+      await this.#purging
+      this.#metrics.pendingCounters.delete(this.#countPending)
+      await this.#listener.close()
+      await this.#pool.end()
+    })()
+    return this.#stopped
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      // A notification that arrives from here on may concern rows this claim misses: keep it.
+      this.#wakeRequested = false
+      let more: boolean
+      try {
+        more = await this.#relayBatch()
+      } catch (error) {
+        this.#logger.error({ err: error }, 'outbox relay batch failed; retrying after the poll interval')
+        // Not woken by notifications: a failing database should not be hammered in a tight loop.
+        await this.#sleep(this.#pollIntervalMs, false)
+        continue
+      }
+      if (!more) await this.#sleep(this.#pollIntervalMs, true)
+    }
+  }
+
+  /** One claim–publish–mark round; true when the table probably holds more to send right away. */
+  async #relayBatch(): Promise<boolean> {
+    const batch = await claimBatch(this.#pool, this.#batchSize, this.#claimTtlMs)
+    if (batch.length === 0) return false
+    this.#metrics.batchSize.observe(batch.length)
+    const outcomes = await this.#publishBatch(batch)
+    const sent: string[] = []
+    const failed: Array<{ id: string; error: string }> = []
+    batch.forEach((record, i) => {
+      const outcome = outcomes[i]
+      if (outcome?.ok) sent.push(record.id)
+      else failed.push({ id: record.id, error: describe(outcome ? outcome.error : 'no outcome reported') })
+    })
+    if (sent.length > 0) {
+      const latencies = await markSent(this.#pool, sent)
+      this.#metrics.published.inc(latencies.length)
+      for (const seconds of latencies) this.#metrics.latency.observe(Math.max(0, seconds))
+    }
+    if (failed.length > 0) {
+      this.#metrics.failures.inc(failed.length)
+      this.#logger.warn({ failed: failed.length, batch: batch.length, error: failed[0]?.error }, 'outbox events failed to publish; they will be retried')
+      await recordFailures(this.#pool, failed, this.#retryDelayMs, this.#maxRetryDelayMs)
+    }
+    // Straight on only while batches are full and getting through: when publishing fails, the
+    // broker needs a pause, not the next batch.
+    return batch.length === this.#batchSize && sent.length > 0
+  }
+
+  async #publishBatch(batch: readonly OutboxRecord[]): Promise<ReadonlyArray<PublishOutcome | undefined>> {
+    try {
+      const outcomes = await this.#publish(batch)
+      if (outcomes.length !== batch.length) {
+        this.#logger.error({ expected: batch.length, got: outcomes.length }, 'publish reported a wrong number of outcomes; the unreported are retried')
+      }
+      return outcomes
+    } catch (error) {
+      return batch.map(() => ({ ok: false, error }))
+    }
+  }
+
+  #wake(): void {
+    this.#wakeRequested = true
+    const sleeper = this.#wakeSleeper
+    this.#wakeSleeper = undefined
+    sleeper?.()
+  }
+
+  /** Waits `ms`; a notification cuts it short when `wakeable`, stopping always does. */
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (this.#stopping || (wakeable && this.#wakeRequested)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        if (this.#wakeSleeper === wake) this.#wakeSleeper = undefined
+        resolve()
+      }
+      const wake = () => {
+        if (wakeable || this.#stopping) done()
+      }
+      const timer = setTimeout(done, ms)
+      this.#wakeSleeper = wake
+    })
+  }
+
+  #schedulePurge(): void {
+    if (this.#stopping) return
+    this.#purgeTimer = setTimeout(() => {
+      this.#purging = purgeSent(this.#pool, this.#retentionMs).then(
+        (deleted) => {
+          if (deleted > 0) this.#logger.debug({ deleted }, 'purged sent outbox events')
+        },
+        (error: unknown) => this.#logger.warn({ err: error }, 'could not purge sent outbox events'),
+      )
+      void this.#purging.then(() => this.#schedulePurge())
+    }, this.#purgeIntervalMs)
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new OutboxRelayError(`${name} must be a positive integer (got ${value})`)
+  return value
+}
+
+/** The text kept in `last_error`: enough to diagnose, bounded so a huge message cannot bloat the row. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text
+}

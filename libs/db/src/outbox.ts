@@ -1,0 +1,58 @@
+import { context, propagation } from '@opentelemetry/api'
+import type { EntityManager } from '@mikro-orm/core'
+import { assertEvent, type CloudEvent } from '@orderflow/contracts'
+import { OutboxMessage } from './outbox.entity.js'
+
+/** One claimed outbox row, as the relay hands it to `publish`. */
+export interface OutboxRecord {
+  /** The event id; publish it as `Nats-Msg-Id` so JetStream drops a re-published copy. */
+  readonly id: string
+  /** Insertion order (a bigint, as a string). */
+  readonly seq: string
+  /** NATS subject to publish on. */
+  readonly subject: string
+  /** CloudEvents type. */
+  readonly type: string
+  /** The event to publish. */
+  readonly event: CloudEvent
+  /** Trace context captured at enqueue time (`traceparent`, `tracestate`); send as message headers. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Publish attempts including this one. */
+  readonly attempts: number
+  readonly createdAt: Date
+}
+
+export interface EnqueueOptions {
+  /**
+   * The NATS subject of each event.
+   * @default the subject the event's definition in `@orderflow/contracts` declares
+   */
+  subjectOf?: (event: CloudEvent) => string
+}
+
+/**
+ * Adds events to the outbox through the caller's EntityManager: they are inserted by the caller's
+ * next flush, in its transaction, so the state change and its events commit (or roll back)
+ * together. The relay publishes them after the commit.
+ *
+ * Each event is checked against its contract here, before anything commits: an event that breaks
+ * its contract could never be published, and would otherwise sit in the outbox failing forever.
+ * Throws `ContractViolationError` (from `@orderflow/contracts`) for such an event.
+ *
+ * The active OpenTelemetry context is captured as headers, so the trace continues from the
+ * request that caused the event to every consumer of it.
+ */
+export function enqueueEvents(em: EntityManager, events: readonly CloudEvent[], options: EnqueueOptions = {}): void {
+  const checked = events.map((event) => assertEvent(event))
+  const headers: Record<string, string> = {}
+  propagation.inject(context.active(), headers)
+  for (const { event, definition } of checked) {
+    em.create(OutboxMessage, {
+      id: event.id,
+      subject: options.subjectOf ? options.subjectOf(event) : definition.subject,
+      type: event.type,
+      payload: event,
+      headers: { ...headers },
+    })
+  }
+}

@@ -1,0 +1,126 @@
+// Keeps @fastify/jwt's declarations (`request.user`, `request.jwtVerify`) in this module's emitted
+// types, so services that import only @orderflow/http see `request.user` typed as AuthUser.
+/// <reference types="@fastify/jwt" preserve="true" />
+import fastifyJwt from '@fastify/jwt'
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { HttpErrors } from './errors.js'
+import { hsKeyResolver, jwksKeyResolver } from './jwt-keys.js'
+import { isProblemError, type ProblemError } from './problem.js'
+import type { AuthOptions } from './server-options.js'
+
+/** The claims Orderflow reads from a bearer token; others pass through untouched. */
+export interface TokenClaims {
+  sub: string
+  /** Role names such as `orders:write`. */
+  roles?: readonly string[]
+  [claim: string]: unknown
+}
+
+/** `request.user` on a protected route. */
+export interface AuthUser {
+  /** The token's subject: a customer or a client id. */
+  sub: string
+  /** The `roles` claim; empty when absent or not an array of strings. */
+  roles: readonly string[]
+  /** Every claim of the verified token. */
+  claims: Readonly<Record<string, unknown>>
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims
+    user: AuthUser
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Verifies the request's bearer token and sets `request.user`; throws a 401 problem otherwise. */
+    authenticate: (request: FastifyRequest) => Promise<void>
+  }
+}
+
+export function toAuthUser(claims: TokenClaims): AuthUser {
+  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : []
+  return { sub: claims.sub, roles, claims }
+}
+
+/** Checks the options once at start, so a misconfigured service fails to boot. */
+function keyResolver(opts: AuthOptions) {
+  const secrets = opts.hsSecrets ?? []
+  if (secrets.length > 0 && opts.jwksUrl) throw new TypeError('auth: give hsSecrets or jwksUrl, not both')
+  if (opts.jwksUrl) {
+    return { algorithm: 'RS256' as const, signingKey: undefined, resolve: jwksKeyResolver(opts.jwksUrl, opts.jwksTimeoutMs ?? 5000) }
+  }
+  const [first, ...rest] = secrets
+  if (first === undefined) throw new TypeError('auth: hsSecrets or jwksUrl is required')
+  if (secrets.some((s) => s.length === 0)) throw new TypeError('auth: an HS256 secret is empty')
+  return { algorithm: 'HS256' as const, signingKey: first, resolve: hsKeyResolver([first, ...rest]) }
+}
+
+function bearer(error?: 'invalid_token' | 'invalid_request'): Record<string, string> {
+  // RFC 6750 §3: a request without credentials gets the bare challenge, a bad token its reason.
+  return { 'www-authenticate': error === undefined ? 'Bearer' : `Bearer error="${error}"` }
+}
+
+/** Turns what `request.jwtVerify()` rejects with into our 401 (or the key resolver's 503). */
+function authProblem(err: unknown): ProblemError {
+  if (isProblemError(err)) return err
+  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : ''
+  const message = err instanceof Error ? err.message : ''
+  switch (code) {
+    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
+      return HttpErrors.UNAUTHORIZED({ detail: 'No bearer token in the Authorization header.', headers: bearer(), cause: err })
+    case 'FST_JWT_BAD_REQUEST':
+      return HttpErrors.UNAUTHORIZED({
+        detail: "The Authorization header must be 'Bearer <token>'.",
+        headers: bearer('invalid_request'),
+        cause: err,
+      })
+    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
+      return HttpErrors.UNAUTHORIZED({ detail: 'The token has expired.', headers: bearer('invalid_token'), cause: err })
+  }
+  // @fastify/jwt (FST_JWT_*) and fast-jwt (FAST_JWT_*) word these for clients: signature,
+  // algorithm, issuer, audience, missing claim, malformed token, not yet valid.
+  if (code.startsWith('FST_JWT_') || code.startsWith('FAST_JWT_')) {
+    return HttpErrors.UNAUTHORIZED({ detail: `The token is invalid: ${message}`, headers: bearer('invalid_token'), cause: err })
+  }
+  return HttpErrors.INTERNAL({ detail: 'Token verification failed unexpectedly.', cause: err })
+}
+
+const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
+  const { algorithm, signingKey, resolve } = keyResolver(opts)
+  const claims = {
+    ...(opts.issuer === undefined ? {} : { iss: opts.issuer }),
+    ...(opts.audience === undefined ? {} : { aud: opts.audience }),
+  }
+  await app.register(fastifyJwt, {
+    secret: signingKey === undefined ? { public: resolve } : { private: signingKey, public: resolve },
+    // The key resolvers need the header (kid, alg) and, for HS256, the signing input.
+    decode: { complete: true },
+    sign: { algorithm, ...claims },
+    verify: {
+      // A fixed algorithm list stops "alg: none" and RS/HS confusion.
+      algorithms: [algorithm],
+      // fast-jwt checks iss and aud only when the token has them, so configured ones are required.
+      requiredClaims: ['exp', 'sub', ...Object.keys(claims)],
+      clockTolerance: (opts.clockToleranceSec ?? 0) * 1000,
+      ...(opts.issuer === undefined ? {} : { allowedIss: opts.issuer }),
+      ...(opts.audience === undefined ? {} : { allowedAud: opts.audience }),
+    },
+    formatUser: toAuthUser,
+  })
+
+  app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
+    try {
+      await request.jwtVerify()
+    } catch (err) {
+      throw authProblem(err)
+    }
+  })
+}
+
+// fastify-plugin: `app.jwt` and `app.authenticate` must reach the root, where protectedRoutes
+// finds them; the hook that calls them is added only in the protected child contexts.
+export const authPlugin = fp(auth, { name: '@orderflow/http/auth', fastify: '5.x' })

@@ -1,0 +1,76 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Registry } from 'prom-client'
+import { authPlugin } from './auth.plugin.js'
+import { errorHandlerPlugin, sendProblem, toProblemError } from './error-handler.plugin.js'
+import { lifecyclePlugin } from './lifecycle.plugin.js'
+import { metricsPlugin } from './metrics.plugin.js'
+import { openapiPlugin } from './openapi.plugin.js'
+import { probesPlugin } from './probes.plugin.js'
+import { requestContextPlugin, requestIdFrom } from './request-context.plugin.js'
+import type { ServerOptions } from './server-options.js'
+
+/** The server {@link buildServer} returns: route handlers are typed from their TypeBox schemas. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+/** A routes plugin for an {@link App}: `const orderRoutes: Plugin<{ orders: OrderService }> = async (app, { orders }) => …` */
+export type Plugin<O extends FastifyPluginOptions = Record<never, never>> = FastifyPluginAsyncTypebox<O>
+
+/**
+ * Builds a service's HTTP server without listening (tests call `app.inject()`; `main.ts` calls
+ * `listen`). It has request ids, trace context, problem+json errors, `/livez`, `/readyz`,
+ * `/metrics`, `/docs` and, when `auth` is given, bearer-token verification for the routes a
+ * service registers through `protectedRoutes`. Register routes on the returned instance.
+ */
+export function buildServer(opts: ServerOptions): App {
+  const app = Fastify({
+    ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
+    bodyLimit: opts.bodyLimit ?? 65_536,
+    // Our genReqId reads x-request-id itself so that it can refuse unreasonable values.
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
+    // Off because its body is not a problem document; lifecyclePlugin answers 503 instead.
+    return503OnClosing: false,
+    // On close, idle keep-alive sockets are closed at once and busy ones after their response.
+    forceCloseConnections: 'idle',
+    // Report every invalid field at once rather than the first (the body limit bounds the work),
+    // and refuse unknown fields instead of silently dropping them: a misspelt optional field
+    // (`shipping_address`) must not vanish from an order without a word.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    // Malformed URLs and over-long parameters fail before routing; answer them as problems too.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(request, reply, toProblemError(error, request))
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Bodies are JSON only: without the text/plain parser any other type gets 415.
+  app.removeContentTypeParser('text/plain')
+
+  void app.register(lifecyclePlugin)
+  void app.register(requestContextPlugin)
+  void app.register(errorHandlerPlugin)
+  void app.register(metricsPlugin, { registry: opts.registry ?? new Registry(), defaultMetrics: opts.defaultMetrics ?? true })
+  if (opts.auth) void app.register(authPlugin, opts.auth)
+  if (opts.openapi !== false) {
+    void app.register(openapiPlugin, {
+      title: opts.openapi?.title ?? opts.serviceName,
+      version: opts.openapi?.version ?? '0.0.0',
+      description: opts.openapi?.description,
+    })
+  }
+  void app.register(probesPlugin, { checks: opts.readiness ?? [], timeoutMs: opts.readinessTimeoutMs ?? 500 })
+  return app
+}

@@ -1,0 +1,26 @@
+/**
+ * @orderflow/http — the Fastify 5 server every Orderflow API is built on: TypeBox-typed routes,
+ * problem+json errors with stable codes, bearer-token auth for protected routes, probes,
+ * Prometheus metrics, OpenAPI docs and a graceful shutdown.
+ */
+export { buildServer } from './build-server.js'
+export type { App, Plugin } from './build-server.js'
+export type { AuthOptions, OpenApiOptions, ReadinessCheck, ServerOptions } from './server-options.js'
+
+export { isProblemError, ProblemError, ProblemSchema, problemResponse, problemType, PROBLEM_CONTENT_TYPE } from './problem.js'
+export type { FieldError, Problem, ProblemDefinition, ProblemInit } from './problem.js'
+export { defineErrors, HttpErrors } from './errors.js'
+export type { ErrorCatalogue, ProblemFactory } from './errors.js'
+
+export { protectedRoutes, requireRoles } from './protected-routes.js'
+export type { RoleCheck } from './protected-routes.js'
+export { authOptionsFromSettings } from './auth-settings.js'
+export type { AuthSettingValues } from './auth-settings.js'
+export type { AuthUser, TokenClaims } from './auth.plugin.js'
+export { BEARER_SCHEME } from './openapi.plugin.js'
+export { REQUEST_ID_HEADER } from './request-context.plugin.js'
+export { UNMATCHED_ROUTE } from './metrics.plugin.js'
+
+export { installShutdown } from './shutdown.js'
+export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown.js'
+export type { Lifecycle } from './lifecycle.plugin.js'

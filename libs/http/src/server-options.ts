@@ -1,0 +1,79 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Registry } from 'prom-client'
+
+/**
+ * How bearer tokens are verified. Give exactly one of `hsSecrets` or `jwksUrl`.
+ * See `authOptionsFromSettings` to build it from the `JWT_*` environment settings.
+ */
+export interface AuthOptions {
+  /**
+   * HS256 secrets: the first signs (`app.jwt.sign`), every one verifies, so a secret is rotated
+   * by prepending the new one and dropping the old one after the longest token lifetime.
+   * @default none (then `jwksUrl` is required)
+   */
+  hsSecrets?: readonly string[] | undefined
+  /** JWKS URL of an identity provider whose RS256 tokens are accepted (instead of `hsSecrets`). @default none */
+  jwksUrl?: string | undefined
+  /** Required `iss` claim. @default unchecked */
+  issuer?: string | undefined
+  /** Required `aud` claim (one of the token's audiences must match). @default unchecked */
+  audience?: string | undefined
+  /** How long a JWKS fetch may take before the request gets 503 `AUTH_UNAVAILABLE`. @default 5000 */
+  jwksTimeoutMs?: number | undefined
+  /** Seconds of clock skew tolerated on `exp` and `nbf`. @default 0 */
+  clockToleranceSec?: number | undefined
+}
+
+/** One dependency `/readyz` checks, such as the database or NATS. */
+export interface ReadinessCheck {
+  /** Named in the `/readyz` body, e.g. `database`. */
+  name: string
+  /** Resolves when the dependency is usable; throws (or rejects) when not. */
+  check: () => Promise<void> | void
+}
+
+/** What `/docs` describes. */
+export interface OpenApiOptions {
+  /** @default the service name */
+  title?: string
+  /** The API's version, e.g. the package version. @default 0.0.0 */
+  version?: string
+  /** Markdown shown under the title. @default none */
+  description?: string
+}
+
+export interface ServerOptions {
+  /** The service's short name, e.g. `order`; the default OpenAPI title. */
+  serviceName: string
+  /**
+   * The process's pino logger (from `@orderflow/telemetry`'s `createLogger`); every request logs
+   * through a child carrying its request id and trace id.
+   * @default no logging
+   */
+  logger?: FastifyBaseLogger | undefined
+  /** Largest request body in bytes; larger ones get 413 `PAYLOAD_TOO_LARGE`. @default 65536 */
+  bodyLimit?: number | undefined
+  /**
+   * Token verification. Without it the server has no auth and `protectedRoutes` refuses to
+   * register, so a service cannot expose a protected route by mistake.
+   * @default no auth
+   */
+  auth?: AuthOptions | undefined
+  /** Dependencies `/readyz` checks in parallel. @default [] (ready unless shutting down) */
+  readiness?: readonly ReadinessCheck[] | undefined
+  /**
+   * Longest a readiness check may take before it counts as failed; keep it below the probe's
+   * `timeoutSeconds`. @default 500
+   */
+  readinessTimeoutMs?: number | undefined
+  /**
+   * The Prometheus registry `/metrics` serves; pass the one the service's other libraries
+   * (messaging, outbox) register on so one scrape sees everything.
+   * @default a new registry
+   */
+  registry?: Registry | undefined
+  /** Register prom-client's default process metrics on the registry (once per registry). @default true */
+  defaultMetrics?: boolean | undefined
+  /** OpenAPI document at `/docs/json` with a UI at `/docs`. `false` turns both off. @default enabled */
+  openapi?: OpenApiOptions | false | undefined
+}

@@ -1,0 +1,96 @@
+import { Registry } from 'prom-client'
+import type { Logger } from 'pino'
+import type { Bus } from './bus.js'
+import type { DeadLetters } from './dead-letters.js'
+import { handleDelivery, type EventHandler } from './handle-delivery.js'
+import { ProvisioningError, SpecError } from './messaging.errors.js'
+import { cachedProbe, messagingMetrics } from './messaging.metrics.js'
+import { startPullLoop } from './pull-loop.js'
+import { resolveConsumerSpec, type ConsumerSpec } from './specs.js'
+
+export interface RunConsumerOptions {
+  readonly bus: Bus
+  /** The consumer, provisioned beforehand with the same declaration. */
+  readonly spec: ConsumerSpec
+  readonly handler: EventHandler
+  readonly logger: Logger
+  /** Where invalid, permanently failing and exhausted messages are recorded. */
+  readonly deadLetters: DeadLetters
+  /** Where the consumer metrics are registered. @default a new, private Registry */
+  readonly registry?: Registry
+  /** Handlers running at once in this process; at most the spec's `maxAckPending`. @default the spec's `maxAckPending` */
+  readonly concurrency?: number
+  /** How long one pull request waits for messages; at least 1 000. @default 10_000 */
+  readonly pullExpiresMs?: number
+}
+
+export interface ConsumerRunner {
+  /** The durable name. */
+  readonly name: string
+  /** Handlers running now. */
+  inFlight(): number
+  /**
+   * Graceful drain for SIGTERM: stops pulling, waits for the running handlers to finish and
+   * their acks to reach the server, then resolves. Idempotent.
+   */
+  stop(): Promise<void>
+}
+
+/**
+ * Runs a handler over a durable pull consumer. Each message is decoded and checked against its
+ * contract, then handled inside a consumer span that continues the publisher's trace.
+ *
+ * Dead letters: the runner itself records a message in the DLQ and terminates it when it is
+ * invalid, when the handler throws a PermanentError, and when the last allowed delivery fails.
+ * The MAX_DELIVERIES advisory (see `startDeadLetterCopier`) is the safety net for the case the
+ * runner cannot handle: a process that dies or hangs during the last delivery. Both paths use
+ * the same `Nats-Msg-Id`, so a message is never dead-lettered twice.
+ */
+export async function runConsumer(opts: RunConsumerOptions): Promise<ConsumerRunner> {
+  const spec = resolveConsumerSpec(opts.spec)
+  const concurrency = opts.concurrency ?? spec.maxAckPending
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > spec.maxAckPending) {
+    // More handlers than max_ack_pending would wait for messages the server will not send.
+    throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, [`concurrency must be 1 to maxAckPending (${spec.maxAckPending})`])
+  }
+  const { bus } = opts
+  let consumer
+  try {
+    consumer = await bus.js.consumers.get(spec.stream, spec.durable)
+  } catch (err) {
+    throw new ProvisioningError(`consumer ${spec.stream}/${spec.durable}`, 'not found; provision it before running it', { cause: err })
+  }
+  const logger = opts.logger.child({ consumer: spec.durable, stream: spec.stream })
+  const metrics = messagingMetrics(opts.registry ?? new Registry())
+  const unwatch = metrics.watchPending(
+    spec.durable,
+    cachedProbe(async () => {
+      const info = await bus.jsm.consumers.info(spec.stream, spec.durable)
+      return info.num_pending + info.num_ack_pending
+    }),
+  )
+  const loop = startPullLoop({
+    consumer,
+    concurrency,
+    expiresMs: Math.max(opts.pullExpiresMs ?? 10_000, 1_000),
+    logger,
+    process: (msg) => handleDelivery(msg, { spec, handler: opts.handler, logger, deadLetters: opts.deadLetters, metrics }),
+  })
+  logger.info({ concurrency }, 'consumer started')
+  let stopping: Promise<void> | undefined
+  return {
+    name: spec.durable,
+    inFlight: () => loop.inFlight(),
+    stop() {
+      stopping ??= (async () => {
+        await loop.stop()
+        unwatch()
+        // ack() only queues the ack on the connection; flushing makes sure the server has it
+        // before the process exits.
+        if (!bus.nc.isClosed()) await bus.nc.flush()
+        logger.info('consumer stopped')
+      })()
+      return stopping
+    },
+  }
+}

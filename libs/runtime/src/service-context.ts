@@ -1,0 +1,68 @@
+import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
+import { splitList } from '@orderflow/config'
+import { createOrm, type Orm } from '@orderflow/db'
+import {
+  connectBus,
+  createDeadLetters,
+  createPublisher,
+  createTopology,
+  type Bus,
+  type DeadLetters,
+  type Publisher,
+  type Topology,
+} from '@orderflow/messaging'
+import type { ServiceDefinition } from './service-definition.js'
+import type { ServiceConfig } from './service-settings.js'
+
+/** What a service's routes, handlers and workers are given: its config and its connections. */
+export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
+  readonly name: string
+  readonly config: C
+  readonly logger: Logger
+  /** The one registry `/metrics` serves. */
+  readonly registry: Registry
+  readonly orm: Orm
+  readonly bus: Bus
+  /** Streams and subjects of the configured `NATS_NAMESPACE`. */
+  readonly topology: Topology
+  /** Publishes into the namespace; services publish through their outbox, operators' tools directly. */
+  readonly publisher: Publisher
+  readonly deadLetters: DeadLetters
+}
+
+/** Opens the service's database pool and NATS connection; `close` ends both. */
+export async function openServiceContext<C extends ServiceConfig>(
+  def: Pick<ServiceDefinition, 'name' | 'entities'>,
+  config: C,
+  logger: Logger,
+): Promise<{ ctx: ServiceContext<C>; close: () => Promise<void> }> {
+  const registry = new Registry()
+  const orm = await createOrm({ url: config.DATABASE_URL, entities: def.entities, poolSize: config.DATABASE_POOL_SIZE, logger })
+  let bus: Bus
+  try {
+    bus = await connectBus({ servers: splitList(config.NATS_URL), name: def.name, logger })
+  } catch (error) {
+    await orm.close()
+    throw error
+  }
+  const topology = createTopology(config.NATS_NAMESPACE)
+  const { stream, subjectPrefix } = topology.deadLetters
+  const ctx: ServiceContext<C> = {
+    name: def.name,
+    config,
+    logger,
+    registry,
+    orm,
+    bus,
+    topology,
+    publisher: createPublisher(bus, { registry, topology }),
+    deadLetters: createDeadLetters(bus, { stream, subjectPrefix, registry }),
+  }
+  const close = async (): Promise<void> => {
+    ctx.deadLetters.close()
+    await orm.close()
+    await bus.close()
+  }
+  return { ctx, close }
+}

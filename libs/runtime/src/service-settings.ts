@@ -1,0 +1,33 @@
+import Type, { type Static, type TObject } from 'typebox'
+import { AuthSettings, DatabaseSettings, HttpSettings, LogSettings, NatsSettings } from '@orderflow/config'
+
+/**
+ * The settings every Orderflow service reads, with `PORT` defaulting to the service's own port.
+ * A service spreads them into its config schema and adds its own: the keys are the environment
+ * variable names, and the chart sets exactly these.
+ */
+export function serviceSettings(defaultPort: number) {
+  return {
+    ...LogSettings,
+    ...HttpSettings,
+    ...AuthSettings,
+    ...NatsSettings,
+    ...DatabaseSettings,
+    PORT: Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort }),
+    /** OTLP/HTTP traces endpoint; traces are not exported when unset. */
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
+    /** Events the outbox relay claims and publishes per round. @default 256 */
+    OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
+    /** Fallback poll when no NOTIFY arrives (LISTEN/NOTIFY wakes the relay at once). @default 1000 */
+    OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+    /** Whether this process runs the outbox relay (any number of replicas may). @default true */
+    OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
+    /** Whether this process copies max-delivery advisories into the DLQ stream. @default true */
+    DLQ_COPIER_ENABLED: Type.Boolean({ default: true }),
+    /** Handlers each consumer runs at once in this process. @default half the database pool */
+    CONSUMER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  }
+}
+
+/** The settings the runtime itself reads; a service's config has these and more. */
+export type ServiceConfig = Static<TObject<ReturnType<typeof serviceSettings>>>

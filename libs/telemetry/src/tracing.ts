@@ -1,0 +1,57 @@
+import { context, propagation, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace'
+
+export interface TracingOptions {
+  /** `service.name` of every span, e.g. `order`. */
+  serviceName: string
+  /**
+   * OTLP/HTTP traces endpoint (e.g. `http://otel-collector:4318/v1/traces`). Without one, spans
+   * are still created so trace ids propagate over NATS and appear in logs, but nothing is exported.
+   */
+  otlpEndpoint?: string | undefined
+  /** Share of new traces that are sampled for export; a caller's decision is kept. @default 1 */
+  sampleRatio?: number
+}
+
+export interface Tracing {
+  /** Flushes and stops exporting; call last during shutdown. */
+  shutdown(): Promise<void>
+}
+
+/**
+ * Installs the OpenTelemetry SDK for this process: an AsyncLocalStorage context manager (so the
+ * active span follows async calls), the W3C `traceparent` propagator (so NATS headers and HTTP
+ * requests carry the trace) and a tracer provider. The `@opentelemetry/api` calls in the libs do
+ * nothing until this has run, which keeps the libs free of SDK choices.
+ */
+export function initTracing(opts: TracingOptions): Tracing {
+  const contextManager = new AsyncLocalStorageContextManager().enable()
+  context.setGlobalContextManager(contextManager)
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': opts.serviceName }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }),
+    spanProcessors: opts.otlpEndpoint ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: opts.otlpEndpoint }) })] : [],
+  })
+  trace.setGlobalTracerProvider(provider)
+  return {
+    async shutdown() {
+      await provider.shutdown()
+      trace.disable()
+      propagation.disable()
+      context.disable()
+    },
+  }
+}
+
+/** The ids of the active span, for log lines; empty when there is none. */
+export function activeTraceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan()
+  if (!span) return {}
+  const { traceId, spanId } = span.spanContext()
+  return { trace_id: traceId, span_id: spanId }
+}

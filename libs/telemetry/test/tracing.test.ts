@@ -1,0 +1,45 @@
+import { context, propagation, trace } from '@opentelemetry/api'
+import t from 'tap'
+import { createLogger, initTracing } from '@orderflow/telemetry'
+
+function captureLines(): { lines: Record<string, unknown>[]; raw: string[]; destination: { write(s: string): void } } {
+  const lines: Record<string, unknown>[] = []
+  const raw: string[] = []
+  return {
+    lines,
+    raw,
+    destination: {
+      write: (s: string) => {
+        raw.push(s)
+        lines.push(JSON.parse(s) as Record<string, unknown>)
+      },
+    },
+  }
+}
+
+t.test('spans propagate as traceparent and stamp log lines with their ids', async (t) => {
+  const tracing = initTracing({ serviceName: 'telemetry-test' })
+  t.teardown(() => tracing.shutdown())
+  const { lines, raw, destination } = captureLines()
+  const logger = createLogger({ serviceName: 'telemetry-test', destination })
+
+  logger.info('outside any span')
+  await trace.getTracer('test').startActiveSpan('outer', async (span) => {
+    const headers: Record<string, string> = {}
+    propagation.inject(context.active(), headers)
+    const { traceId, spanId } = span.spanContext()
+    t.equal(headers.traceparent, `00-${traceId}-${spanId}-01`)
+
+    const extracted = propagation.extract(context.active(), headers)
+    t.equal(trace.getSpanContext(extracted)?.traceId, traceId, 'extracting restores the trace')
+
+    await Promise.resolve() // the context survives an await
+    logger.info('inside')
+    t.match(lines.at(-1), { service: 'telemetry-test', level: 'info', trace_id: traceId, span_id: spanId, msg: 'inside' })
+    logger.child({ trace_id: 'bound', span_id: 'bound' }).info('bound child')
+    t.match(lines.at(-1), { trace_id: 'bound', span_id: 'bound', msg: 'bound child' }, 'ids bound on a child are kept')
+    span.end()
+  })
+  t.notOk('trace_id' in (lines[0] ?? {}), 'no trace id outside a span')
+  t.equal(raw.at(-1)?.match(/"trace_id"/g)?.length, 1, 'the key is written once')
+})

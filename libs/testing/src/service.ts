@@ -1,0 +1,6 @@
+/**
+ * @orderflow/testing/service — a whole service under test (its migrations, its own database and
+ * NATS namespace, its API and workers). A separate entry so library tests need not load the runtime.
+ */
+export { eventually, migratedDatabase, serviceTestbed } from './service-testbed.js'
+export type { ServiceTestbed } from './service-testbed.js'
