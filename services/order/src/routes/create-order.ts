@@ -1,0 +1,72 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Orm } from '@orderflow/db'
+import { claimKey, completeKey, releaseKey, type KeyRef, type StoredResponse } from '../idempotency/idempotency-store.js'
+import { requestHash } from '../idempotency/request-hash.js'
+import { OrderErrors } from '../order.errors.js'
+import { OrderTotalTooLargeError, placeOrder } from '../use-cases/place-order.js'
+import { toOrderView } from './order-view.js'
+import type { CreateOrderBody } from './orders.schemas.js'
+
+export interface IdempotencySettings {
+  /** How long a key is remembered. */
+  ttlSeconds: number
+  /** How long an unfinished first request holds its key before a retry may take it over. */
+  leaseSeconds: number
+}
+
+export interface CreateOrderRequest {
+  body: CreateOrderBody
+  /** The token's subject: places the order and owns the idempotency key. */
+  caller: string
+  idempotencyKey: string | undefined
+  settings: IdempotencySettings
+  log: FastifyBaseLogger
+}
+
+export interface CreateOrderResult extends StoredResponse {
+  replayed: boolean
+}
+
+const OPERATION = 'POST /v1/orders'
+
+/**
+ * POST /v1/orders: places the order, honouring `Idempotency-Key`. With a key, the key is claimed
+ * first (its own short transaction), then the order, its outbox event and the response to replay
+ * commit together; a failure frees the key so the client may retry with it.
+ */
+export async function createOrder(orm: Orm, req: CreateOrderRequest): Promise<CreateOrderResult> {
+  const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
+  if (ref) {
+    const claim = await claimKey(orm.em.fork(), ref, {
+      requestHash: requestHash(OPERATION, req.body),
+      ttlSeconds: req.settings.ttlSeconds,
+      leaseSeconds: req.settings.leaseSeconds,
+    })
+    if (claim.kind === 'replay') return { ...claim.response, replayed: true }
+    if (claim.kind === 'in-flight') throw OrderErrors.IDEMPOTENCY_KEY_IN_FLIGHT({ headers: { 'retry-after': '1' } })
+    if (claim.kind === 'mismatch') {
+      throw OrderErrors.IDEMPOTENCY_KEY_REUSED({ detail: 'Send a new Idempotency-Key for a different order.' })
+    }
+  }
+
+  try {
+    return await orm.em.fork().transactional(async (em) => {
+      const order = placeOrder(em, req.body, req.caller)
+      await em.flush()
+      const response: StoredResponse = { body: toOrderView(order), location: `/v1/orders/${order.id}` }
+      if (ref) await completeKey(em, ref, response)
+      return { ...response, replayed: false }
+    })
+  } catch (error) {
+    if (ref) {
+      await releaseKey(orm.em.fork(), ref).catch((releaseError: unknown) =>
+        // The lease expires on its own; the client's retry then takes the key over.
+        req.log.warn({ err: releaseError }, 'could not release idempotency key after a failed order'),
+      )
+    }
+    if (error instanceof OrderTotalTooLargeError) {
+      throw OrderErrors.ORDER_TOTAL_TOO_LARGE({ detail: 'The order total exceeds the largest amount accepted; split the order.' })
+    }
+    throw error
+  }
+}

@@ -1,0 +1,139 @@
+import type { Orm } from '@orderflow/db'
+import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
+import { OrderErrors } from '../order.errors.js'
+import { findOrderWithDetails, listOrders } from '../repositories/orders.repository.js'
+import { decodeCursor } from '../repositories/order-cursor.js'
+import { requestCancel } from '../use-cases/request-cancel.js'
+import { createOrder, type IdempotencySettings } from './create-order.js'
+import { orderLinks, toOrderView, toSummaryView } from './order-view.js'
+import {
+  CancelAccepted,
+  CancelOrderBody,
+  CreateOrderBody,
+  IdempotencyKeyHeader,
+  ListOrdersQuery,
+  OrderIdParams,
+  OrderList,
+  OrderView,
+} from './orders.schemas.js'
+
+export interface OrderRoutesOptions {
+  orm: Orm
+  idempotency: IdempotencySettings
+}
+
+const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
+
+/** The order API, mounted under `/v1` inside `protectedRoutes`. */
+export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempotency }) => {
+  app.post(
+    '/orders',
+    {
+      onRequest: requireRoles('orders:write'),
+      schema: {
+        summary: 'Place an order',
+        description: 'Accepts the order and starts its saga. Honours `Idempotency-Key`.',
+        tags: ['orders'],
+        headers: IdempotencyKeyHeader,
+        body: CreateOrderBody,
+        response: {
+          202: OrderView,
+          400: problemResponse('Invalid order'),
+          409: problemResponse('A request with this Idempotency-Key is still in flight'),
+          413: problemResponse('Body too large'),
+          415: problemResponse('Body is not JSON'),
+          422: problemResponse('Idempotency-Key reused with another body'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await createOrder(orm, {
+        body: request.body,
+        caller: request.user.sub,
+        idempotencyKey: request.headers['idempotency-key'],
+        settings: idempotency,
+        log: request.log,
+      })
+      if (result.replayed) void reply.header('idempotent-replayed', 'true')
+      // A replayed body was built by toOrderView for this same schema when it was first sent.
+      return reply.code(202).header('location', result.location).send(result.body as OrderView)
+    },
+  )
+
+  app.get(
+    '/orders/:id',
+    {
+      onRequest: requireRoles('orders:read'),
+      schema: {
+        summary: 'Get an order with its items and timeline',
+        tags: ['orders'],
+        params: OrderIdParams,
+        response: { 200: OrderView, 400: problemResponse('Malformed order id'), 404: problemResponse('No such order') },
+      },
+    },
+    async (request) => {
+      const order = await findOrderWithDetails(orm.em.fork(), request.params.id)
+      if (!order) throw notFound(request.params.id)
+      return toOrderView(order)
+    },
+  )
+
+  app.get(
+    '/orders',
+    {
+      onRequest: requireRoles('orders:read'),
+      schema: {
+        summary: 'List orders, newest first',
+        tags: ['orders'],
+        querystring: ListOrdersQuery,
+        response: { 200: OrderList, 400: problemResponse('Invalid filter or cursor') },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
+      if (q.cursor !== undefined && !after) throw OrderErrors.INVALID_CURSOR({ detail: 'Pass a nextCursor from a previous page unchanged.' })
+      const createdFrom = q.createdFrom ? new Date(q.createdFrom) : undefined
+      const createdTo = q.createdTo ? new Date(q.createdTo) : undefined
+      if (createdFrom && createdTo && createdFrom > createdTo) throw OrderErrors.INVALID_DATE_RANGE()
+      const page = await listOrders(orm.em.fork(), { status: q.status, customerId: q.customerId, createdFrom, createdTo, after, limit: q.limit })
+      return { items: page.items.map(toSummaryView), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.post(
+    '/orders/:id/cancel',
+    {
+      onRequest: requireRoles('orders:write'),
+      // The body only carries an optional reason: a bare POST (no body at all) is a fine request.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+      schema: {
+        summary: 'Ask to cancel an order',
+        description: 'Accepted while the order is PENDING or CONFIRMED; the saga undoes what was done.',
+        tags: ['orders'],
+        params: OrderIdParams,
+        body: CancelOrderBody,
+        response: {
+          202: CancelAccepted,
+          400: problemResponse('Malformed order id or body'),
+          404: problemResponse('No such order'),
+          409: problemResponse('The order has shipped or is finished'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const result = await orm.em.fork().transactional((em) => requestCancel(em, id, request.user.sub, request.body.reason))
+      if (result.outcome === 'not-found') throw notFound(id)
+      if (result.outcome === 'not-cancellable') {
+        throw OrderErrors.ORDER_NOT_CANCELLABLE({
+          detail: `The order is ${result.order.status}; it can be cancelled only before it ships.`,
+          extra: { orderId: id, status: result.order.status },
+        })
+      }
+      return reply.code(202).send({ id, status: result.order.status, cancellation: 'REQUESTED' as const, links: orderLinks(id) })
+    },
+  )
+}

@@ -1,0 +1,94 @@
+import Type, { type Static } from 'typebox'
+import { Currency, MinorUnits, OrderFailureReason, OrderLine, PaymentDetails, ShippingAddress } from '@orderflow/contracts'
+import { ORDER_STATUSES } from '../domain/order-status.js'
+
+/** Most lines one order may carry; a larger basket is split by the client. */
+export const MAX_ORDER_LINES = 100
+
+export const OrderStatusSchema = Type.Enum(ORDER_STATUSES)
+
+export const CreateOrderBody = Type.Object(
+  {
+    customerId: Type.String({ minLength: 1, maxLength: 100 }),
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    currency: Currency,
+    items: Type.Array(OrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),
+    shippingAddress: Type.Optional(ShippingAddress),
+    payment: Type.Optional(PaymentDetails),
+  },
+  { additionalProperties: false },
+)
+export type CreateOrderBody = Static<typeof CreateOrderBody>
+
+export const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+export const CancelOrderBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+)
+
+const Links = Type.Object({ self: Type.String(), cancel: Type.String() })
+
+const ItemView = Type.Object({
+  sku: Type.String(),
+  quantity: Type.Integer(),
+  unitPrice: MinorUnits,
+  lineTotal: MinorUnits,
+})
+
+const TimelineView = Type.Object({
+  type: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  detail: Type.Optional(Type.String()),
+})
+
+export const OrderSummaryView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: OrderStatusSchema,
+  customerId: Type.String(),
+  currency: Type.String(),
+  totalAmount: MinorUnits,
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  links: Links,
+})
+
+export const OrderView = Type.Object({
+  ...OrderSummaryView.properties,
+  email: Type.String(),
+  items: Type.Array(ItemView),
+  shippingAddress: Type.Optional(ShippingAddress),
+  failure: Type.Optional(Type.Object({ reason: OrderFailureReason, message: Type.String() })),
+  timeline: Type.Array(TimelineView),
+})
+export type OrderView = Static<typeof OrderView>
+
+export const ListOrdersQuery = Type.Object(
+  {
+    status: Type.Optional(OrderStatusSchema),
+    customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
+    createdTo: Type.Optional(Type.String({ format: 'date-time' })),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    /** Opaque; taken from the previous page's `nextCursor`. */
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+export type ListOrdersQuery = Static<typeof ListOrdersQuery>
+
+export const OrderList = Type.Object({
+  items: Type.Array(OrderSummaryView),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const CancelAccepted = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: OrderStatusSchema,
+  cancellation: Type.Literal('REQUESTED'),
+  links: Links,
+})
+
+export const IdempotencyKeyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' })),
+})

@@ -1,0 +1,117 @@
+import t from 'tap'
+import { checkEvent } from '@orderflow/contracts'
+import { TEST_JWT_SECRETS } from '@orderflow/testing'
+import { orderBody, orderTestbed } from './testbed.js'
+
+const tb = await orderTestbed(t)
+const writer = tb.auth(['orders:write'])
+
+const post = (payload: unknown, headers: Record<string, string> = writer) =>
+  tb.app.inject({ method: 'POST', url: '/v1/orders', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(payload) })
+
+const countRows = async (table: string): Promise<number> => {
+  const [row] = await tb.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${table}`)
+  return Number(row?.n)
+}
+
+t.test('202: the order, its items, timeline and order.created commit together', async (t) => {
+  const res = await post(orderBody())
+  t.equal(res.statusCode, 202)
+  const body = res.json<{ id: string; status: string; totalAmount: number; items: unknown[]; timeline: { type: string }[]; links: { self: string } }>()
+  t.equal(res.headers.location, `/v1/orders/${body.id}`)
+  t.equal(body.links.self, res.headers.location)
+  t.match(body, { status: 'PENDING', totalAmount: 2 * 1250 + 999, currency: 'EUR', customerId: 'c-42' })
+  t.same(body.items, [
+    { sku: 'SKU-1', quantity: 2, unitPrice: 1250, lineTotal: 2500 },
+    { sku: 'SKU-2', quantity: 1, unitPrice: 999, lineTotal: 999 },
+  ])
+  t.match(body.timeline, [{ type: 'CREATED' }])
+  t.notOk('payment' in body, 'the payment token is not echoed')
+
+  const [outbox] = await tb.orm.em.fork().execute<{ id: string; subject: string; payload: unknown }[]>(
+    `select id, subject, payload from outbox where payload->>'subject' = ?`,
+    [body.id],
+  )
+  t.ok(outbox, 'one outbox row for the order')
+  t.equal(outbox?.subject, 'order.evt.created')
+  const check = checkEvent(outbox?.payload)
+  t.ok(check.ok, 'the outbox holds a valid order.created event')
+  if (check.ok) {
+    t.equal(check.event.id, outbox?.id, 'the row id is the event id (the Nats-Msg-Id)')
+    t.match(check.event.data, { orderId: body.id, totalAmount: 3499, payment: { token: 'tok_visa' } })
+  }
+})
+
+t.test('400 names each invalid field and stores nothing', async (t) => {
+  const before = await countRows('orders')
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['missing customerId', orderBody({ customerId: undefined }), /^body\.customerId$/],
+    ['quantity 0', orderBody({ items: [{ sku: 'A', quantity: 0, unitPrice: 1 }] }), /^body\.items\[0\]\.quantity$/],
+    ['quantity 1001', orderBody({ items: [{ sku: 'A', quantity: 1001, unitPrice: 1 }] }), /^body\.items\[0\]\.quantity$/],
+    ['fractional price', orderBody({ items: [{ sku: 'A', quantity: 1, unitPrice: 9.99 }] }), /^body\.items\[0\]\.unitPrice$/],
+    ['negative price', orderBody({ items: [{ sku: 'A', quantity: 1, unitPrice: -1 }] }), /^body\.items\[0\]\.unitPrice$/],
+    ['currency not ISO 4217', orderBody({ currency: 'euro' }), /^body\.currency$/],
+    ['bad email', orderBody({ email: 'not-an-email' }), /^body\.email$/],
+    ['no items', orderBody({ items: [] }), /^body\.items$/],
+    ['101 items', orderBody({ items: Array.from({ length: 101 }, (_, i) => ({ sku: `S${i}`, quantity: 1, unitPrice: 1 })) }), /^body\.items$/],
+    ['unknown field', orderBody({ discount: 50 }), /^body\.discount$/],
+    ['bad sku', orderBody({ items: [{ sku: '../etc', quantity: 1, unitPrice: 1 }] }), /^body\.items\[0\]\.sku$/],
+    ['unknown payment method', orderBody({ payment: { method: 'cash', token: 't' } }), /^body\.payment\.method$/],
+  ]
+  for (const [name, payload, field] of cases) {
+    const res = await post(payload)
+    t.equal(res.statusCode, 400, name)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem+json`)
+    const problem = res.json<{ code: string; errors: { field: string }[] }>()
+    t.equal(problem.code, 'VALIDATION_FAILED', name)
+    t.ok(problem.errors.some((e) => field.test(e.field)), `${name}: names the field (${problem.errors.map((e) => e.field).join(', ')})`)
+  }
+  t.equal(await countRows('orders'), before, 'no order was stored')
+})
+
+t.test('a total beyond the exact integer range is refused', async (t) => {
+  const items = Array.from({ length: 100 }, (_, i) => ({ sku: `S${i}`, quantity: 1000, unitPrice: 100_000_000_000 }))
+  const res = await post(orderBody({ items }))
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 'ORDER_TOTAL_TOO_LARGE' })
+})
+
+t.test('malformed JSON, wrong media type and oversized bodies are problems too', async (t) => {
+  const malformed = await tb.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...writer, 'content-type': 'application/json' }, payload: '{"customerId":' })
+  t.equal(malformed.statusCode, 400)
+  t.match(malformed.json(), { code: 'MALFORMED_JSON' })
+
+  const text = await tb.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...writer, 'content-type': 'text/plain' }, payload: 'order please' })
+  t.equal(text.statusCode, 415)
+  t.match(text.json(), { code: 'UNSUPPORTED_MEDIA_TYPE' })
+
+  const huge = orderBody({ customerId: 'x'.repeat(100), email: `${'a'.repeat(60)}@example.com`, items: Array.from({ length: 100 }, (_, i) => ({ sku: `SKU-${'9'.repeat(50)}-${i}`, quantity: 1, unitPrice: 1 })) })
+  const padded = { ...huge, shippingAddress: { name: 'n'.repeat(200), line1: 'l'.repeat(200), line2: 'm'.repeat(200), city: 'c', postalCode: 'p', country: 'DE' } }
+  const big = await post({ ...padded, filler: 'z'.repeat(70_000) })
+  t.equal(big.statusCode, 413)
+  t.match(big.json(), { code: 'PAYLOAD_TOO_LARGE' })
+})
+
+t.test('401 without a token, with an expired one, or one signed by an unknown secret', async (t) => {
+  const none = await post(orderBody(), {})
+  t.equal(none.statusCode, 401)
+  t.match(none.json(), { code: 'UNAUTHORIZED' })
+  t.match(none.headers['www-authenticate'], /^Bearer/)
+
+  const expired = await post(orderBody(), tb.auth(['orders:write'], { expiresIn: -60 }))
+  t.equal(expired.statusCode, 401)
+  const forged = await post(orderBody(), tb.auth(['orders:write'], { secret: 'some-other-secret-0123456789abcdef' }))
+  t.equal(forged.statusCode, 401)
+  t.not(expired.json<{ detail: string }>().detail, forged.json<{ detail: string }>().detail, 'the detail tells expiry from a bad signature')
+})
+
+t.test('a token signed with the second (previous) secret is still accepted', async (t) => {
+  const res = await post(orderBody(), tb.auth(['orders:write'], { secret: TEST_JWT_SECRETS[1] }))
+  t.equal(res.statusCode, 202)
+})
+
+t.test('403 with the wrong role', async (t) => {
+  const res = await post(orderBody(), tb.auth(['orders:read']))
+  t.equal(res.statusCode, 403)
+  t.match(res.json(), { code: 'FORBIDDEN', missingRoles: ['orders:write'] })
+})

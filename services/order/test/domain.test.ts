@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { canMove, canRequestCancel, isTerminal, ORDER_STATUSES } from '../src/domain/order-status.js'
+import { orderTotal } from '../src/domain/order-total.js'
+import { canonicalJson, requestHash } from '../src/idempotency/request-hash.js'
+import { decodeCursor, encodeCursor } from '../src/repositories/order-cursor.js'
+
+t.test('status moves only forward and never out of a terminal state', async (t) => {
+  t.ok(canMove('PENDING', 'CONFIRMED'))
+  t.ok(canMove('CONFIRMED', 'SHIPPED'))
+  t.ok(canMove('PENDING', 'FAILED'))
+  t.ok(canMove('SHIPPED', 'DELIVERED'))
+  t.notOk(canMove('SHIPPED', 'CONFIRMED'), 'no going back')
+  t.notOk(canMove('CONFIRMED', 'CONFIRMED'), 'no move to the same status')
+  for (const terminal of ['DELIVERED', 'FAILED', 'CANCELLED'] as const) {
+    t.ok(isTerminal(terminal))
+    for (const next of ORDER_STATUSES) t.notOk(canMove(terminal, next), `${terminal} → ${next}`)
+  }
+})
+
+t.test('cancel can be asked until the goods have left', async (t) => {
+  t.same(ORDER_STATUSES.filter(canRequestCancel), ['PENDING', 'CONFIRMED'])
+})
+
+t.test('orderTotal sums in minor units and refuses to overflow', async (t) => {
+  t.equal(orderTotal([{ quantity: 3, unitPrice: 199 }, { quantity: 1, unitPrice: 1 }]), 598)
+  t.equal(orderTotal([]), 0)
+  t.equal(orderTotal([{ quantity: 1000, unitPrice: Number.MAX_SAFE_INTEGER }]), undefined)
+})
+
+t.test('cursors round-trip and anything else is refused', async (t) => {
+  const c = { createdAt: new Date('2026-01-02T03:04:05.678Z'), id: randomUUID() }
+  t.same(decodeCursor(encodeCursor(c)), c)
+  for (const bad of ['', 'garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["not a date","x"]').toString('base64url'), Buffer.from(`["2026-01-01T00:00:00Z","${'z'.repeat(36)}"]`).toString('base64url')]) {
+    t.equal(decodeCursor(bad), undefined, JSON.stringify(bad))
+  }
+})
+
+t.test('request hashes ignore key order but not values', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}')
+  t.equal(requestHash('op', { a: 1, b: 2 }), requestHash('op', { b: 2, a: 1 }))
+  t.not(requestHash('op', { a: 1 }), requestHash('op', { a: 2 }))
+  t.not(requestHash('op1', { a: 1 }), requestHash('op2', { a: 1 }))
+})

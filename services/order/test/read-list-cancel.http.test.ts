@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { orderBody, orderTestbed } from './testbed.js'
+
+const tb = await orderTestbed(t)
+const rw = tb.auth(['orders:read', 'orders:write'])
+const reader = tb.auth(['orders:read'])
+
+async function place(overrides: Record<string, unknown> = {}): Promise<string> {
+  const res = await tb.app.inject({ method: 'POST', url: '/v1/orders', headers: rw, payload: orderBody(overrides) })
+  if (res.statusCode !== 202) throw new Error(`placing failed: ${res.body}`)
+  return res.json<{ id: string }>().id
+}
+const setStatus = (id: string, status: string) => tb.orm.em.fork().execute('update orders set status = ? where id = ?', [status, id])
+const get = (url: string, headers = reader) => tb.app.inject({ method: 'GET', url, headers })
+
+t.test('GET /v1/orders/:id returns the order with items and timeline', async (t) => {
+  const id = await place({ customerId: 'reader', shippingAddress: { name: 'Ada', line1: '1 Loop St', city: 'Berlin', postalCode: '10115', country: 'DE' } })
+  const res = await get(`/v1/orders/${id}`)
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), {
+    id,
+    status: 'PENDING',
+    items: [{ sku: 'SKU-1' }, { sku: 'SKU-2' }],
+    shippingAddress: { city: 'Berlin' },
+    timeline: [{ type: 'CREATED', at: /^\d{4}-\d\d-\d\dT/ }],
+  })
+})
+
+t.test('GET an unknown id is 404, a malformed one 400, without the role 403', async (t) => {
+  const missing = await get(`/v1/orders/${randomUUID()}`)
+  t.equal(missing.statusCode, 404)
+  t.match(missing.json(), { code: 'ORDER_NOT_FOUND' })
+  const malformed = await get('/v1/orders/not-a-uuid')
+  t.equal(malformed.statusCode, 400)
+  t.match(malformed.json(), { code: 'VALIDATION_FAILED', errors: [{ field: /id/ }] })
+  const forbidden = await get(`/v1/orders/${randomUUID()}`, tb.auth(['orders:write']))
+  t.equal(forbidden.statusCode, 403)
+  t.equal((await tb.app.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}` })).statusCode, 401)
+})
+
+t.test('the list is newest first, filtered, and pages with a cursor without repeats', async (t) => {
+  const customerId = `lister-${randomUUID().slice(0, 8)}`
+  const ids: string[] = []
+  for (let i = 0; i < 7; i++) ids.push(await place({ customerId }))
+  await setStatus(ids[0] ?? '', 'FAILED')
+
+  const seen: string[] = []
+  let cursor: string | null = null
+  do {
+    const query: string = `customerId=${customerId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`
+    const res = await get(`/v1/orders?${query}`)
+    t.equal(res.statusCode, 200)
+    const page = res.json<{ items: { id: string; createdAt: string }[]; nextCursor: string | null }>()
+    t.ok(page.items.length <= 3)
+    seen.push(...page.items.map((o) => o.id))
+    cursor = page.nextCursor
+  } while (cursor)
+  t.same(seen, [...ids].reverse(), 'every order once, newest first')
+
+  const failed = await get(`/v1/orders?customerId=${customerId}&status=FAILED`)
+  t.same(failed.json<{ items: { id: string }[] }>().items.map((o) => o.id), [ids[0]])
+
+  const future = new Date(Date.now() + 60_000).toISOString()
+  const none = await get(`/v1/orders?customerId=${customerId}&createdFrom=${encodeURIComponent(future)}`)
+  t.same(none.json(), { items: [], nextCursor: null })
+  const upToNow = await get(`/v1/orders?customerId=${customerId}&createdTo=${encodeURIComponent(future)}&limit=100`)
+  t.equal(upToNow.json<{ items: unknown[] }>().items.length, 7)
+})
+
+t.test('list errors: bad cursor, inverted range, limit out of bounds, unknown status', async (t) => {
+  t.match((await get('/v1/orders?cursor=garbage')).json(), { status: 400, code: 'INVALID_CURSOR' })
+  const from = new Date().toISOString()
+  const to = new Date(Date.now() - 60_000).toISOString()
+  t.match((await get(`/v1/orders?createdFrom=${from}&createdTo=${to}`)).json(), { status: 400, code: 'INVALID_DATE_RANGE' })
+  t.match((await get('/v1/orders?limit=0')).json(), { status: 400, code: 'VALIDATION_FAILED' })
+  t.match((await get('/v1/orders?limit=101')).json(), { status: 400, code: 'VALIDATION_FAILED' })
+  t.match((await get('/v1/orders?status=LOST')).json(), { status: 400, code: 'VALIDATION_FAILED' })
+})
+
+t.test('cancel: 202 and order.cancel_requested while cancellable', async (t) => {
+  const id = await place()
+  const res = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: { reason: 'changed my mind' } })
+  t.equal(res.statusCode, 202)
+  t.match(res.json(), { id, status: 'PENDING', cancellation: 'REQUESTED' })
+  const events = await tb.orm.em.fork().execute<{ type: string; payload: { data: { reason: string } } }[]>(
+    `select type, payload from outbox where payload->>'subject' = ? order by seq`,
+    [id],
+  )
+  t.same(events.map((e) => e.type), ['orderflow.order.created.v1', 'orderflow.order.cancel_requested.v1'])
+  t.equal(events[1]?.payload.data.reason, 'changed my mind')
+  const order = (await get(`/v1/orders/${id}`)).json<{ timeline: { type: string; detail?: string }[] }>()
+  t.match(order.timeline, [{ type: 'CREATED' }, { type: 'CANCEL_REQUESTED', detail: 'changed my mind' }])
+
+  await setStatus(id, 'CONFIRMED')
+  // A bare POST, no body and no content type: the reason is optional.
+  const confirmed = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw })
+  t.equal(confirmed.statusCode, 202, 'a confirmed order that has not shipped can still be cancelled')
+  const badReason = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: { reason: 'r'.repeat(501) } })
+  t.match(badReason.json(), { status: 400, errors: [{ field: 'body.reason' }] })
+})
+
+t.test('cancel: 409 once shipped or finished, 404 unknown, 403 without orders:write', async (t) => {
+  for (const status of ['SHIPPED', 'DELIVERED', 'FAILED', 'CANCELLED']) {
+    const id = await place()
+    await setStatus(id, status)
+    const res = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: {} })
+    t.equal(res.statusCode, 409, status)
+    t.match(res.json(), { code: 'ORDER_NOT_CANCELLABLE', status: 409, orderId: id })
+  }
+  const missing = await tb.app.inject({ method: 'POST', url: `/v1/orders/${randomUUID()}/cancel`, headers: rw, payload: {} })
+  t.equal(missing.statusCode, 404)
+  const id = await place()
+  const forbidden = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: reader, payload: {} })
+  t.equal(forbidden.statusCode, 403)
+})
+
+t.test('the OpenAPI document lists the order routes with their roles', async (t) => {
+  const res = await tb.app.inject({ method: 'GET', url: '/docs/json' })
+  t.equal(res.statusCode, 200)
+  const doc = res.json<{ paths: Record<string, Record<string, { security?: unknown }>> }>()
+  t.ok(doc.paths['/v1/orders']?.post, 'POST /v1/orders')
+  t.ok(doc.paths['/v1/orders/{id}']?.get, 'GET /v1/orders/{id}')
+  t.ok(doc.paths['/v1/orders/{id}/cancel']?.post, 'POST /v1/orders/{id}/cancel')
+  t.match(doc.paths['/v1/orders']?.post?.security, [{ bearerAuth: ['orders:write'] }])
+})
