@@ -1,0 +1,29 @@
+import { CancelShipment, CreateShipment, Streams } from '@orderflow/contracts'
+import type { ConsumerSpec } from '@orderflow/messaging'
+
+// Commands are short transactions on one row: quick first retries (a lock or a lost race on the
+// order id clears fast), then longer ones before the command is dead-lettered.
+const command = {
+  ackWaitMs: 30_000,
+  maxDeliver: 6,
+  backoffMs: [500, 2_000, 10_000, 30_000],
+  maxAckPending: 256,
+} as const
+
+/** The saga asks to ship a confirmed order. */
+export const createConsumer: ConsumerSpec = {
+  ...command,
+  stream: Streams.FULFILLMENT.name,
+  durable: 'fulfillment-create',
+  filterSubjects: [CreateShipment.subject],
+  description: 'Creates the shipment of a confirmed order',
+}
+
+/** The saga asks to stop a shipment (the customer cancelled). */
+export const cancelConsumer: ConsumerSpec = {
+  ...command,
+  stream: Streams.FULFILLMENT.name,
+  durable: 'fulfillment-cancel',
+  filterSubjects: [CancelShipment.subject],
+  description: 'Cancels a shipment that has not left, or refuses',
+}

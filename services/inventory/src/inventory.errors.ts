@@ -1,0 +1,9 @@
+import { defineErrors } from '@orderflow/http'
+
+/** The inventory service's stable problem codes; clients may switch on `code`, never on `title`. */
+export const InventoryErrors = defineErrors({
+  SKU_NOT_FOUND: { status: 404, title: 'SKU not found' },
+  RESERVATION_NOT_FOUND: { status: 404, title: 'No reservation for this order' },
+  STOCK_BELOW_RESERVED: { status: 409, title: 'Stock on hand cannot drop below what is reserved' },
+  INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
+})

@@ -1,0 +1,6 @@
+// Entry point: `node dist/migrate.js up|down|pending|create [name] [--create-database]`, run by
+// a deployment job or `make up`; migrations never run at process boot.
+import { runMigrations } from '@orderflow/runtime'
+import { inventoryService } from './service.js'
+
+await runMigrations(inventoryService)

@@ -1,0 +1,6 @@
+// Entry point: `node dist/provision.js` declares the platform's streams and this service's
+// consumers on NATS (idempotent: run it at every deployment).
+import { runProvision } from '@orderflow/runtime'
+import { inventoryService } from './service.js'
+
+await runProvision(inventoryService)

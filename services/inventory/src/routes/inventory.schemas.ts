@@ -1,0 +1,66 @@
+import Type, { type Static } from 'typebox'
+import { Sku } from '@orderflow/contracts'
+import { HOLD_STATUSES, LINE_STATUSES, REJECTION_REASONS } from '../domain/reservation-status.js'
+
+/** Largest count a PUT may set or move by; far beyond any warehouse, well within an int column. */
+export const MAX_UNITS = 1_000_000_000
+
+export const SkuParams = Type.Object({ sku: Sku })
+
+const Reason = Type.String({ minLength: 1, maxLength: 200, description: 'Why the count changed; kept in the audit trail.' })
+
+export const PutStockBody = Type.Union([
+  Type.Object(
+    { set: Type.Integer({ minimum: 0, maximum: MAX_UNITS, description: 'The counted units on hand.' }), reason: Reason },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      adjust: Type.Integer({ minimum: -MAX_UNITS, maximum: MAX_UNITS, not: { const: 0 }, description: 'Units received (+) or written off (-).' }),
+      reason: Reason,
+    },
+    { additionalProperties: false },
+  ),
+])
+export type PutStockBody = Static<typeof PutStockBody>
+
+export const StockView = Type.Object({
+  sku: Type.String(),
+  onHand: Type.Integer(),
+  reserved: Type.Integer(),
+  /** What can still be reserved: onHand - reserved. */
+  available: Type.Integer(),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+export type StockView = Static<typeof StockView>
+
+export const ListStockQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    /** Opaque; taken from the previous page's `nextCursor`. */
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+export const StockList = Type.Object({
+  items: Type.Array(StockView),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const ReservationQuery = Type.Object({ orderId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+
+export const ReservationView = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  status: Type.Enum(HOLD_STATUSES),
+  /** Until when RESERVED stock is held; absent in any other state. */
+  expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+  rejection: Type.Optional(
+    Type.Object({
+      reason: Type.Enum(REJECTION_REASONS),
+      unavailable: Type.Array(Type.Object({ sku: Type.String(), requested: Type.Integer(), available: Type.Integer() })),
+    }),
+  ),
+  items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer(), status: Type.Enum(LINE_STATUSES) })),
+})
+export type ReservationView = Static<typeof ReservationView>

@@ -1,0 +1,38 @@
+import { protectedRoutes } from '@orderflow/http'
+import { defineService } from '@orderflow/runtime'
+import { InventoryConfigSchema } from './config.js'
+import { commitStockHandler } from './consumers/commit-stock.consumer.js'
+import { commitConsumer, releaseConsumer, reserveConsumer } from './consumers/consumers.js'
+import { releaseStockHandler } from './consumers/release-stock.consumer.js'
+import { reserveStockHandler } from './consumers/reserve-stock.consumer.js'
+import { inventoryEntities } from './entities/entities.js'
+import { startExpiryWorker } from './expiry/expiry-worker.js'
+import { inventoryMetrics } from './inventory.metrics.js'
+import { inventoryRoutes } from './routes/inventory.routes.js'
+import { SERVICE_NAME } from './service-info.js'
+
+/** The inventory service: its settings, tables, API, consumers and expiry worker. */
+export const inventoryService = defineService({
+  name: SERVICE_NAME,
+  configSchema: InventoryConfigSchema,
+  entities: inventoryEntities,
+  migrationsPath: new URL('./migrations', import.meta.url),
+  openapi: { title: 'Orderflow inventory API', description: 'Stock per SKU and reservations per order.' },
+  routes: (app, { orm }) => {
+    void app.register(protectedRoutes(inventoryRoutes, { orm }), { prefix: '/v1' })
+  },
+  consumers: [
+    {
+      spec: reserveConsumer,
+      handler: ({ orm, registry, config }) => reserveStockHandler({ orm, metrics: inventoryMetrics(registry), ttlSeconds: config.RESERVATION_TTL_SECONDS }),
+    },
+    { spec: releaseConsumer, handler: ({ orm, registry }) => releaseStockHandler({ orm, metrics: inventoryMetrics(registry) }) },
+    { spec: commitConsumer, handler: ({ orm, registry }) => commitStockHandler({ orm, metrics: inventoryMetrics(registry) }) },
+  ],
+  workers: async ({ orm, logger, registry, config }) => [
+    startExpiryWorker(orm, logger.child({ component: 'reservation-expiry' }), inventoryMetrics(registry), {
+      intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS,
+      batchSize: config.RESERVATION_SWEEP_BATCH_SIZE,
+    }),
+  ],
+})

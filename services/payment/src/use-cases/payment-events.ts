@@ -1,0 +1,36 @@
+import {
+  makeEvent,
+  PaymentAuthorized,
+  PaymentCaptured,
+  PaymentDeclined,
+  PaymentRefunded,
+  PaymentVoided,
+  type CloudEvent,
+  type DataOf,
+} from '@orderflow/contracts'
+import type { IPayment } from '../entities/payment.entity.js'
+import { EVENT_SOURCE } from '../service-info.js'
+
+/** A payment that should carry an amount does not: the table's CHECK makes this a bug. */
+export class PaymentAmountMissingError extends Error {
+  override readonly name = 'PaymentAmountMissingError'
+}
+
+function settled(p: IPayment): DataOf<typeof PaymentAuthorized> {
+  if (p.amount == null || p.currency == null) throw new PaymentAmountMissingError(`payment of order ${p.orderId} (${p.status}) has no amount`)
+  return { orderId: p.orderId, paymentId: p.paymentId, amount: p.amount, currency: p.currency }
+}
+
+export const authorizedEvent = (p: IPayment): CloudEvent =>
+  makeEvent(PaymentAuthorized, { source: EVENT_SOURCE, subject: p.orderId, data: settled(p) })
+
+export const capturedEvent = (p: IPayment): CloudEvent => makeEvent(PaymentCaptured, { source: EVENT_SOURCE, subject: p.orderId, data: settled(p) })
+
+export const refundedEvent = (p: IPayment): CloudEvent => makeEvent(PaymentRefunded, { source: EVENT_SOURCE, subject: p.orderId, data: settled(p) })
+
+export const voidedEvent = (orderId: string): CloudEvent => makeEvent(PaymentVoided, { source: EVENT_SOURCE, subject: orderId, data: { orderId } })
+
+export const declinedEvent = (orderId: string, reason: DataOf<typeof PaymentDeclined>['reason'], message: string): CloudEvent =>
+  makeEvent(PaymentDeclined, { source: EVENT_SOURCE, subject: orderId, data: { orderId, reason, message } })
+
+export const VOIDED_MESSAGE = 'The payment was cancelled before its authorization completed.'
