@@ -1,0 +1,195 @@
+{{/*
+Orderflow's own helpers. The generic ones (names, labels, the hardened pod, the per-service
+objects) are in the orderflow-lib library chart.
+*/}}
+
+{{/*
+The enabled services, each merged over serviceDefaults, as YAML: `fromYaml (include "orderflow.services" .)`.
+Helm's merge drops a `false` override, so autoscaling.enabled is copied explicitly.
+*/}}
+{{- define "orderflow.services" -}}
+{{- $out := dict -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if $svc.enabled -}}
+{{- $merged := mergeOverwrite (deepCopy $.Values.serviceDefaults) (deepCopy $svc) -}}
+{{- if hasKey ($svc.autoscaling | default dict) "enabled" -}}
+{{- $_ := set $merged.autoscaling "enabled" $svc.autoscaling.enabled -}}
+{{- end -}}
+{{- $_ := set $out $name $merged -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* Whether the release runs the official NATS chart. */}}
+{{- define "orderflow.natsUrl" -}}
+{{- if .Values.nats.enabled -}}
+{{- printf "nats://%s-nats.%s.svc:4222" .Release.Name .Release.Namespace -}}
+{{- else -}}
+{{- required "nats.url is required when nats.enabled is false" .Values.nats.url -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "orderflow.postgresql.fullname" -}}
+{{- include "lib.componentName" (dict "ctx" . "name" "postgresql") -}}
+{{- end -}}
+
+{{/*
+A value the chart generates when none is given: the one already in the cluster (kept across
+upgrades), else a new random one. Remembered in .Values (under `_generated_<key>`, the given
+key stays as the user set it) so every template of one render sees the same value.
+(dict "ctx" $ "values" <map holding key> "key" "password" "secret" name "field" "POSTGRES_PASSWORD")
+*/}}
+{{- define "orderflow.generated" -}}
+{{- $memo := printf "_generated_%s" .key -}}
+{{- if get .values .key -}}
+{{- get .values .key -}}
+{{- else -}}
+{{- if not (hasKey .values $memo) -}}
+{{- $secret := lookup "v1" "Secret" .ctx.Release.Namespace .secret | default dict -}}
+{{- $existing := dig "data" .field "" $secret -}}
+{{- $_ := set .values $memo (ternary (b64dec $existing) (randAlphaNum 32) (ne $existing "")) -}}
+{{- end -}}
+{{- get .values $memo -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "orderflow.postgresql.password" -}}
+{{- include "orderflow.generated" (dict "ctx" . "values" .Values.postgresql.auth "key" "password" "secret" (include "orderflow.postgresql.fullname" .) "field" "POSTGRES_PASSWORD") -}}
+{{- end -}}
+
+{{/* Whether the release creates the JWT_SECRETS Secret (no JWKS URL, no existing Secret). */}}
+{{- define "orderflow.jwt.createSecret" -}}
+{{- if and (not .Values.auth.jwksUrl) (not .Values.auth.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{- define "orderflow.jwt.secretName" -}}
+{{- .Values.auth.existingSecret | default (include "lib.componentName" (dict "ctx" . "name" "jwt")) -}}
+{{- end -}}
+
+{{- define "orderflow.jwt.secrets" -}}
+{{- include "orderflow.generated" (dict "ctx" . "values" .Values.auth "key" "jwtSecrets" "secret" (include "orderflow.jwt.secretName" .) "field" "JWT_SECRETS") -}}
+{{- end -}}
+
+{{/* Whether a service's DATABASE_URL points at the development PostgreSQL. (dict "ctx" $ "svc" $svc) */}}
+{{- define "orderflow.database.usesDevPostgres" -}}
+{{- if and .svc.database.enabled (not .svc.database.url) (not .svc.database.existingSecret) -}}
+{{- if not .ctx.Values.postgresql.enabled -}}
+{{- fail "a service with a database needs services.<name>.database.url, database.existingSecret or postgresql.enabled" -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding a service's DATABASE_URL. (dict "ctx" $ "name" "order" "svc" $svc) */}}
+{{- define "orderflow.database.secretName" -}}
+{{- .svc.database.existingSecret | default (printf "%s-database" (include "lib.componentName" .)) -}}
+{{- end -}}
+
+{{/* postgres://… of a service's own database. (dict "ctx" $ "name" "order" "svc" $svc) */}}
+{{- define "orderflow.database.url" -}}
+{{- if include "orderflow.database.usesDevPostgres" . -}}
+{{- $pg := .ctx.Values.postgresql -}}
+{{- printf "postgres://%s:%s@%s:5432/%s" $pg.auth.username (include "orderflow.postgresql.password" .ctx) (include "orderflow.postgresql.fullname" .ctx) .name -}}
+{{- else -}}
+{{- .svc.database.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A service's ConfigMap data: `config`, then the service's `env` over it, then what the chart
+derives (PORT, NATS_URL, SHUTDOWN_*, JWT_*) over both. Empty values mean unset and are left out.
+(dict "ctx" $ "name" "order" "svc" $svc)
+*/}}
+{{- define "orderflow.config" -}}
+{{- $v := .ctx.Values -}}
+{{- $data := dict
+  "PORT" (toString .svc.port)
+  "NATS_URL" (include "orderflow.natsUrl" .ctx)
+  "SHUTDOWN_DRAIN_DELAY_MS" (toString (mul (int .svc.shutdown.drainDelaySeconds) 1000))
+  "SHUTDOWN_TIMEOUT_MS" (toString (mul (int .svc.shutdown.timeoutSeconds) 1000))
+  "JWT_JWKS_URL" $v.auth.jwksUrl
+  "JWT_ISSUER" $v.auth.issuer
+  "JWT_AUDIENCE" $v.auth.audience
+-}}
+{{- $data = merge $data (.svc.env | default dict) $v.config -}}
+{{- range $key, $value := $data }}
+{{- if ne (toString $value) "" }}
+{{ $key }}: {{ toString $value | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Where a service's environment comes from: its ConfigMap, the JWT Secret, its database Secret. */}}
+{{- define "orderflow.envFrom" -}}
+- configMapRef:
+    name: {{ include "lib.componentName" . }}
+{{- if not .ctx.Values.auth.jwksUrl }}
+- secretRef:
+    name: {{ include "orderflow.jwt.secretName" .ctx }}
+{{- end }}
+{{- if .svc.database.enabled }}
+- secretRef:
+    name: {{ include "orderflow.database.secretName" . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Rolls the pods when anything they read from the environment changes. (dict "ctx" $ "name" "order" "svc" $svc)
+*/}}
+{{- define "orderflow.checksum" -}}
+{{- $secrets := list (include "orderflow.jwt.secretName" .ctx) .ctx.Values.auth.jwtSecrets -}}
+{{- if .svc.database.enabled -}}
+{{- $secrets = append $secrets (include "orderflow.database.secretName" .) -}}
+{{- $secrets = append $secrets .svc.database.url -}}
+{{- end -}}
+{{- printf "%s\n%s" (include "orderflow.config" .) (join "\n" $secrets) | sha256sum -}}
+{{- end -}}
+
+{{/*
+When a hook Job runs: before the release's objects when what it needs is outside the release,
+after them (post-install) when it needs the NATS or PostgreSQL this release installs.
+(dict "inRelease" bool)
+*/}}
+{{- define "orderflow.hookPhase" -}}
+{{- ternary "post-install,pre-upgrade" "pre-install,pre-upgrade" .inRelease -}}
+{{- end -}}
+
+{{/*
+Egress of a service or of the hook Jobs: DNS, NATS, and PostgreSQL — the release's own
+NATS / PostgreSQL matched by their pod labels, external ones by port.
+(dict "ctx" $ "devPostgres" bool "externalPostgres" bool)
+*/}}
+{{- define "orderflow.networkPolicy.egress" -}}
+{{- $v := .ctx.Values -}}
+- ports:
+    - { port: 53, protocol: UDP }
+    - { port: 53, protocol: TCP }
+{{- if $v.nats.enabled }}
+- to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: nats
+          app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+  ports:
+    - { port: 4222, protocol: TCP }
+{{- else }}
+- ports:
+    - { port: {{ $v.networkPolicy.natsPort }}, protocol: TCP }
+{{- end }}
+{{- if .devPostgres }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "lib.selectorLabels" (dict "ctx" .ctx "name" "postgresql") | nindent 10 }}
+  ports:
+    - { port: 5432, protocol: TCP }
+{{- end }}
+{{- if .externalPostgres }}
+- ports:
+    - { port: {{ $v.networkPolicy.postgresqlPort }}, protocol: TCP }
+{{- end }}
+{{- with $v.networkPolicy.extraEgress }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,60 @@
+// values.schema.json accepts the chart's values files and rejects misspelt keys and wrong types,
+// as `helm install` does (it validates the values merged over values.yaml).
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Ajv } from 'ajv'
+import t, { type Test } from 'tap'
+import { parse } from 'yaml'
+import { chartDir, repoRoot } from './lib/render.js'
+
+type Values = Record<string, unknown>
+
+const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as object
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema)
+const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Values
+
+function isObject(v: unknown): v is Values {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Helm's coalescing: maps merge, anything else replaces; `null` deletes. */
+function merge(base: Values, over: Values): Values {
+  const out: Values = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k]
+    else out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v
+  }
+  return out
+}
+
+/** The values Helm validates: defaults, the overrides, and the keys Helm adds for globals and the library chart. */
+function errorsFor(override: Values): string[] {
+  const values = merge(merge(defaults, override), { global: {}, 'orderflow-lib': { global: {} } })
+  return validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)
+}
+
+/** The override fails validation with an error matching `expected`. */
+function rejects(t: Test, override: Values, expected: RegExp, what: string): void {
+  const errors = errorsFor(override)
+  t.ok(errors.some((e) => expected.test(e)), what, { errors })
+}
+
+t.test('the values files validate', async (t) => {
+  t.same(errorsFor({}), [], 'values.yaml')
+  t.same(errorsFor(parse(readFileSync(join(repoRoot, 'kind/values.yaml'), 'utf8')) as Values), [], 'kind/values.yaml')
+})
+
+t.test('misspelt keys fail', async (t) => {
+  rejects(t, { servises: {} }, /additionalProperty.*servises/, 'top level')
+  rejects(t, { services: { order: { replicaCount: 3 } } }, /services\/order .*replicaCount/, 'in a service')
+  rejects(t, { serviceDefaults: { autoscaling: { maxReplica: 3 } } }, /autoscaling .*maxReplica/, 'deep in serviceDefaults')
+  rejects(t, { networkPolicy: { enable: false } }, /networkPolicy .*enable/, 'in a feature switch')
+  rejects(t, { services: { Order: { enabled: true, port: 8081 } } }, /property name/, 'a service name that is not a short lowercase word')
+})
+
+t.test('wrong types fail', async (t) => {
+  rejects(t, { services: { order: { port: '8081' } } }, /services\/order\/port must be integer/, 'port as a string')
+  rejects(t, { ingress: { enabled: 'yes' } }, /ingress\/enabled must be boolean/, 'a switch as a string')
+  rejects(t, { config: { STREAM_REPLICAS: 3 } }, /config\/STREAM_REPLICAS must be string/, 'env values are strings (use --set-string)')
+  rejects(t, { services: { order: { database: { url: 'mysql://x' } } } }, /database\/url must match pattern/, 'a database URL that is not PostgreSQL')
+})
