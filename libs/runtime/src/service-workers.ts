@@ -9,6 +9,7 @@ export interface ServiceWorkers {
   /**
    * Stops in dependency order: consumers first (their handlers may enqueue events), then the
    * service's own workers, the dead-letter copier, the relay (which drains what was enqueued).
+   * Calling it again waits for the same stop.
    */
   stop(): Promise<void>
 }
@@ -63,7 +64,9 @@ export async function startServiceWorkers<C extends ServiceConfig>(
     await stopAll(started.reverse())
     throw error
   }
-  return { stop: () => stopAll([...started].reverse()) }
+  // Idempotent: a test may stop a service's workers early, and its teardown stops them again.
+  let stopping: Promise<void> | undefined
+  return { stop: () => (stopping ??= stopAll([...started].reverse())) }
 }
 
 async function stopAll(workers: readonly { name: string; stop(): Promise<void> }[]): Promise<void> {

@@ -12,7 +12,7 @@ import {
   ShipmentPicking,
   ShipmentShipped,
 } from '@orderflow/contracts'
-import { startSmtpCatcher } from './smtp-catcher.js'
+import { startSmtpCatcher } from '@orderflow/testing/smtp'
 import { eventOf, eventually, notificationTestbed, orderCreated, settled, storedNotifications } from './testbed.js'
 
 const smtp = await startSmtpCatcher(t)

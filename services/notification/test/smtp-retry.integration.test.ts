@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { OrderConfirmed, OrderCreated } from '@orderflow/contracts'
-import { startSmtpCatcher } from './smtp-catcher.js'
+import { startSmtpCatcher } from '@orderflow/testing/smtp'
 import { eventOf, eventually, notificationTestbed, orderCreated, settled, storedNotifications } from './testbed.js'
 
 const smtp = await startSmtpCatcher(t)

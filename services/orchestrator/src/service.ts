@@ -9,13 +9,15 @@ import { sagaRoutes } from './routes/sagas.routes.js'
 import { countInFlight } from './use-cases/count-in-flight.js'
 import { SERVICE_NAME } from './service-info.js'
 
-/** The orchestrator: the order saga's consumers, its deadline worker and an operators' view. */
+/** The orchestrator: the order saga's consumers, its deadline worker and the operators' API (sagas, dead letters). */
 export const orchestratorService = defineService({
   name: SERVICE_NAME,
   configSchema: OrchestratorConfigSchema,
   entities: orchestratorEntities,
   migrationsPath: new URL('./migrations', import.meta.url),
-  openapi: { title: 'Orderflow orchestrator API', description: 'The order saga, as operators see it.' },
+  openapi: { title: 'Orderflow orchestrator API', description: 'The order saga and the dead letters of every service, as operators see them.' },
+  // One place for operators to handle every service's dead letters: they share the DLQ stream.
+  deadLetterApi: true,
   routes: (app, { orm, registry }) => {
     // Registered with the API so /metrics shows the saga gauges even where no worker runs.
     sagaMetrics(registry, () => countInFlight(orm))
