@@ -1,0 +1,166 @@
+import t, { type Test } from 'tap'
+import { eventually } from '@orderflow/testing/service'
+import { checkConsistency } from './support/consistency.js'
+import { startPlatform, type Platform } from './support/platform.js'
+import { cancelOrder, getOrder, placeOrder, stock, uniqueSku, waitForStatus } from './support/shop.js'
+
+// Every outcome of one order's saga, each service in this process, on its own database, all in
+// one NATS namespace. Tests use SKUs of their own, so they share the platform.
+// One retry inside the payment client: tok_unavailable's two failures then outlast the client and
+// the consumer's backoff redelivers the command, so both layers of retry are exercised.
+const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' } } })
+
+async function consistent(t: Test, ids: string[], stockBefore: Record<string, number>) {
+  const report = await checkConsistency(p, ids, stockBefore)
+  t.same(report.violations, [], 'orders, stock and payments agree')
+}
+
+async function units(sku: string): Promise<{ onHand: number; reserved: number }> {
+  const res = await p.tb.inventory.app.inject({ method: 'GET', url: `/v1/inventory/${sku}`, headers: p.tb.inventory.auth(['inventory:read']) })
+  return res.json<{ onHand: number; reserved: number }>()
+}
+
+const sagaState = (p: Platform, orderId: string) =>
+  p.tb.orchestrator.orm.em
+    .fork()
+    .execute<{ state: string }[]>(`select state from sagas where order_id = '${orderId}'`)
+    .then((rows) => rows[0]?.state)
+
+t.test('happy path: reserved, paid, confirmed, shipped, delivered, and the customer is told', async (t) => {
+  const sku = uniqueSku('happy')
+  const before = { [sku]: await stock(p, sku, 10) }
+  const id = await placeOrder(p, { sku, quantity: 2, unitPrice: 1250, email: 'happy@example.com' })
+
+  await waitForStatus(p, id, ['DELIVERED'])
+  // Capture and shipping run side by side after confirmation: either may reach the timeline first.
+  const expected = ['CREATED', 'STOCK_RESERVED', 'PAYMENT_AUTHORIZED', 'CONFIRMED', 'STOCK_COMMITTED', 'PAYMENT_CAPTURED', 'PICKING', 'SHIPPED', 'DELIVERED']
+  const order = await eventually(async () => {
+    const o = await getOrder(p, id)
+    return o.timeline.length >= expected.length ? o : undefined
+  }, 'every step on the timeline')
+  const steps = order.timeline.map((e) => e.type)
+  t.same([...steps].sort(), [...expected].sort(), 'the timeline lists every step once')
+  const at = (step: string) => steps.indexOf(step)
+  t.ok(at('CREATED') < at('CONFIRMED') && at('CONFIRMED') < at('SHIPPED') && at('SHIPPED') < at('DELIVERED'), 'in the order they happened')
+  t.ok(order.timeline.every((e) => !Number.isNaN(Date.parse(e.at))), 'each step has a time')
+  t.same(await units(sku), { ...(await units(sku)), onHand: 8, reserved: 0 }, 'two units left the warehouse')
+
+  const payments = await p.tb.payment.app.inject({ method: 'GET', url: `/v1/payments?orderId=${id}`, headers: p.tb.payment.auth(['payments:read']) })
+  t.match(payments.json(), { orderId: id, status: 'CAPTURED', amount: 2500 }, 'captured in full')
+  t.match(
+    payments.json<{ transactions: { operation: string; outcome: string }[] }>().transactions.map((x) => `${x.operation} ${x.outcome}`),
+    ['AUTHORIZE SUCCEEDED', 'CAPTURE SUCCEEDED'],
+    'authorized then captured, once each',
+  )
+
+  const mails = await eventually(() => {
+    const mine = p.smtp.mails.filter((m) => m.to.includes('happy@example.com'))
+    return mine.length >= 3 ? mine : undefined
+  }, 'three mails to the customer')
+  const subjects = mails.map((m) => m.headers.get('subject') ?? '')
+  t.equal(mails.length, 3, 'one mail per step')
+  t.match(subjects[0], /confirmed/i)
+  t.ok(subjects.some((s) => /shipped/i.test(s)), 'told it shipped')
+  t.ok(subjects.some((s) => /delivered/i.test(s)), 'told it arrived')
+  await consistent(t, [id], before)
+
+  const late = await cancelOrder(p, id)
+  t.equal(late.statusCode, 409, 'a delivered order cannot be cancelled')
+  t.equal(late.body.code, 'ORDER_NOT_CANCELLABLE')
+})
+
+t.test('out of stock: FAILED / OUT_OF_STOCK, no payment attempted, stock unchanged', async (t) => {
+  const sku = uniqueSku('short')
+  const before = { [sku]: await stock(p, sku, 1) }
+  const id = await placeOrder(p, { sku, quantity: 2 })
+  const order = await waitForStatus(p, id, ['FAILED'])
+  t.equal(order.failure?.reason, 'OUT_OF_STOCK')
+  t.match(order.failure?.message, /stock/i, 'a human reason too')
+  const payments = await p.tb.payment.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from payment_transactions where order_id = '${id}'`)
+  t.equal(Number(payments[0]?.n), 0, 'the provider was never called')
+  t.match(await units(sku), { onHand: 1, reserved: 0 })
+  await consistent(t, [id], before)
+})
+
+t.test('declined payment: FAILED / PAYMENT_DECLINED, the reservation released', async (t) => {
+  const sku = uniqueSku('declined')
+  const before = { [sku]: await stock(p, sku, 5) }
+  const declined = await placeOrder(p, { sku, quantity: 3, token: 'tok_decline' })
+  const poor = await placeOrder(p, { sku, quantity: 1, token: 'tok_insufficient_funds' })
+  for (const id of [declined, poor]) {
+    const order = await waitForStatus(p, id, ['FAILED'])
+    t.equal(order.failure?.reason, 'PAYMENT_DECLINED', `${id} declined`)
+  }
+  t.match((await getOrder(p, poor)).failure?.message, /insufficient/i, 'the decline reason reaches the customer')
+  t.match(await units(sku), { onHand: 5, reserved: 0 }, 'stock back where it was')
+  await consistent(t, [declined, poor], before)
+})
+
+t.test('a transient provider failure that recovers within the deadline still confirms', async (t) => {
+  const sku = uniqueSku('flaky')
+  const before = { [sku]: await stock(p, sku, 5) }
+  const id = await placeOrder(p, { sku, token: 'tok_unavailable' })
+  await waitForStatus(p, id, ['CONFIRMED', 'SHIPPED', 'DELIVERED'])
+  const attempts = await p.tb.payment.orm.em
+    .fork()
+    .execute<{ outcome: string }[]>(`select outcome from payment_transactions where order_id = '${id}' and operation = 'AUTHORIZE' order by id`)
+  t.same(attempts.map((a) => a.outcome).slice(-1), ['SUCCEEDED'], 'the last attempt authorized')
+  t.ok(attempts.some((a) => a.outcome === 'UNAVAILABLE'), 'after failed attempts')
+  await waitForStatus(p, id, ['DELIVERED'])
+  await consistent(t, [id], before)
+})
+
+t.test('a provider that never answers: FAILED / TIMEOUT at the saga deadline, with compensation', async (t) => {
+  const sku = uniqueSku('timeout')
+  const before = { [sku]: await stock(p, sku, 5) }
+  const id = await placeOrder(p, { sku, quantity: 2, token: 'tok_timeout' })
+  const order = await waitForStatus(p, id, ['FAILED'], 30_000)
+  t.equal(order.failure?.reason, 'TIMEOUT')
+  await eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), 'the reservation released')
+  t.match(await units(sku), { onHand: 5, reserved: 0 })
+  await consistent(t, [id], before)
+})
+
+t.test('cancelled while reserving: CANCELLED, nothing held', async (t) => {
+  const sku = uniqueSku('cancel-reserving')
+  const before = { [sku]: await stock(p, sku, 5) }
+  await p.pause('inventory')
+  const id = await placeOrder(p, { sku, quantity: 2 })
+  await eventually(async () => ((await sagaState(p, id)) === 'RESERVING' ? true : undefined), 'the saga to wait for inventory')
+  const cancel = await cancelOrder(p, id)
+  t.equal(cancel.statusCode, 202)
+  await p.resume('inventory')
+  await waitForStatus(p, id, ['CANCELLED'])
+  await eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), 'nothing reserved')
+  t.match(await units(sku), { onHand: 5, reserved: 0 })
+  await consistent(t, [id], before)
+})
+
+t.test('cancelled while authorizing: CANCELLED, stock released, nothing charged', async (t) => {
+  const sku = uniqueSku('cancel-authorizing')
+  const before = { [sku]: await stock(p, sku, 5) }
+  await p.pause('payment')
+  const id = await placeOrder(p, { sku, quantity: 2 })
+  await eventually(async () => ((await sagaState(p, id)) === 'AUTHORIZING' ? true : undefined), 'the saga to wait for payment')
+  t.match(await units(sku), { reserved: 2 }, 'the stock was reserved')
+  t.equal((await cancelOrder(p, id)).statusCode, 202)
+  await p.resume('payment')
+  await waitForStatus(p, id, ['CANCELLED'])
+  await eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), 'the reservation released')
+  await consistent(t, [id], before)
+})
+
+t.test('after shipment a cancellation is refused with 409', async (t) => {
+  const sku = uniqueSku('shipped')
+  const before = { [sku]: await stock(p, sku, 5) }
+  await p.pause('fulfillment')
+  const id = await placeOrder(p, { sku })
+  await waitForStatus(p, id, ['CONFIRMED'])
+  await p.resume('fulfillment')
+  await waitForStatus(p, id, ['SHIPPED', 'DELIVERED'])
+  const res = await cancelOrder(p, id)
+  t.equal(res.statusCode, 409)
+  t.match(res.body, { code: 'ORDER_NOT_CANCELLABLE', status: 409 })
+  await waitForStatus(p, id, ['DELIVERED'])
+  await consistent(t, [id], before)
+})

@@ -1,0 +1,113 @@
+import { createTopology, type Topology } from '@orderflow/messaging'
+import type { ServiceConfig, ServiceDefinition, ServiceWorkers } from '@orderflow/runtime'
+import { randomNamespace } from '@orderflow/testing'
+import { serviceTestbed, type ServiceTestbed } from '@orderflow/testing/service'
+import { startSmtpCatcher, type SmtpCatcher } from '@orderflow/testing/smtp'
+import { fulfillmentService } from '@orderflow/fulfillment'
+import { inventoryService } from '@orderflow/inventory'
+import { notificationService } from '@orderflow/notification'
+import { orchestratorService } from '@orderflow/orchestrator'
+import { orderService } from '@orderflow/order'
+import { paymentService } from '@orderflow/payment'
+import { startServiceProcess, type ServiceProcess } from './service-process.js'
+
+interface TestLike {
+  teardown(fn: () => unknown): void
+}
+
+/** The six services, in the order they start (consumers before the service that feeds them). */
+export const SERVICES = {
+  inventory: inventoryService,
+  payment: paymentService,
+  fulfillment: fulfillmentService,
+  notification: notificationService,
+  orchestrator: orchestratorService,
+  order: orderService,
+} as const
+export type ServiceName = keyof typeof SERVICES
+
+/**
+ * Settings that make a test run take seconds, not minutes: fast deadline scans, a short
+ * fulfilment schedule, a sweep that runs. Each test file may override any of them.
+ */
+const FAST: Record<ServiceName, Record<string, string>> = {
+  inventory: { RESERVATION_SWEEP_INTERVAL_MS: '500' },
+  payment: { PROVIDER_TIMEOUT_MS: '300', PROVIDER_RETRY_DELAY_MS: '20' },
+  fulfillment: { FULFILLMENT_SHIP_AFTER_MS: '300', FULFILLMENT_DELIVER_AFTER_MS: '300', FULFILLMENT_SCHEDULER_INTERVAL_MS: '50' },
+  notification: {},
+  orchestrator: { SAGA_STEP_TIMEOUT_MS: '5000', SAGA_DEADLINE_SCAN_INTERVAL_MS: '100' },
+  order: {},
+}
+
+export interface PlatformOptions {
+  /** Extra settings per service, over the fast defaults. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>
+  /** Services to run as child processes (`node src/main.ts`) that a test can SIGKILL. */
+  processes?: readonly ServiceName[]
+}
+
+type AnyTestbed = ServiceTestbed<ServiceConfig>
+
+/**
+ * The whole platform for one test file: every service on a database of its own, all of them in
+ * one NATS namespace of their own, talking only over JetStream as in production. Services run
+ * in the test process (their APIs reached through `inject`), or as real child processes when a
+ * test needs to kill one. Notifications go to an SMTP server the test runs.
+ */
+export interface Platform {
+  namespace: string
+  topology: Topology
+  smtp: SmtpCatcher
+  /** Each service's testbed: its API (`app.inject`), its database (`orm`) and its bus. */
+  tb: Record<ServiceName, AnyTestbed>
+  /** Stops a service's consumers and workers (its API stays up), as if it were down. */
+  pause(name: ServiceName): Promise<void>
+  /** Starts a paused service's consumers and workers again. */
+  resume(name: ServiceName): Promise<void>
+  /** The child process of a service started with `processes`. */
+  process(name: ServiceName): ServiceProcess
+}
+
+export async function startPlatform(t: TestLike, options: PlatformOptions = {}): Promise<Platform> {
+  const namespace = randomNamespace()
+  const smtp = await startSmtpCatcher(t)
+  const processes = new Set(options.processes ?? [])
+  const tb = {} as Record<ServiceName, AnyTestbed>
+  const workers = new Map<ServiceName, ServiceWorkers>()
+  const children = new Map<ServiceName, ServiceProcess>()
+
+  for (const [name, def] of Object.entries(SERVICES) as [ServiceName, ServiceDefinition][]) {
+    const env = {
+      NATS_NAMESPACE: namespace,
+      ...FAST[name],
+      ...(name === 'notification' ? { SMTP_URL: smtp.url } : {}),
+      ...options.env?.[name],
+    }
+    const bed = (await serviceTestbed(t, def, env)) as unknown as AnyTestbed
+    tb[name] = bed
+    if (processes.has(name)) {
+      children.set(name, await startServiceProcess(t, name, { ...env, DATABASE_URL: bed.url }))
+    } else {
+      workers.set(name, await bed.startWorkers())
+    }
+  }
+
+  return {
+    namespace,
+    topology: createTopology(namespace),
+    smtp,
+    tb,
+    async pause(name) {
+      await workers.get(name)?.stop()
+      workers.delete(name)
+    },
+    async resume(name) {
+      if (!workers.has(name)) workers.set(name, await tb[name].startWorkers())
+    },
+    process(name) {
+      const child = children.get(name)
+      if (!child) throw new Error(`${name} was not started as a process`)
+      return child
+    },
+  }
+}

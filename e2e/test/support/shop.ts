@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto'
+import { eventually } from '@orderflow/testing/service'
+import type { Platform } from './platform.js'
+
+/** What a customer and a warehouse clerk do, through the public APIs. */
+
+const ALL_ROLES = ['orders:read', 'orders:write', 'inventory:read', 'inventory:write', 'payments:read', 'shipments:read', 'notifications:read', 'ops:dlq']
+
+export const auth = (p: Platform) => p.tb.order.auth(ALL_ROLES)
+
+/** A SKU no other test uses. */
+export const uniqueSku = (label: string) => `E2E-${label}-${randomUUID().slice(0, 8)}`.toUpperCase()
+
+/** Sets a SKU's units on hand and returns the count, for the consistency check's `stockBefore`. */
+export async function stock(p: Platform, sku: string, units: number): Promise<number> {
+  const res = await p.tb.inventory.app.inject({
+    method: 'PUT',
+    url: `/v1/inventory/${sku}`,
+    headers: auth(p),
+    payload: { set: units, reason: 'end-to-end test stock' },
+  })
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`stocking ${sku}: ${res.statusCode} ${res.body}`)
+  return units
+}
+
+export interface OrderRequest {
+  sku: string
+  quantity?: number
+  unitPrice?: number
+  token?: string
+  email?: string
+}
+
+/** Places an order and returns its id. */
+export async function placeOrder(p: Platform, o: OrderRequest): Promise<string> {
+  const res = await p.tb.order.app.inject({
+    method: 'POST',
+    url: '/v1/orders',
+    headers: { ...auth(p), 'idempotency-key': randomUUID() },
+    payload: {
+      customerId: 'c-e2e',
+      email: o.email ?? 'ada@example.com',
+      currency: 'EUR',
+      items: [{ sku: o.sku, quantity: o.quantity ?? 1, unitPrice: o.unitPrice ?? 1250 }],
+      shippingAddress: { name: 'Ada Lovelace', line1: '1 Analytical Way', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
+      payment: { method: 'card', token: o.token ?? 'tok_visa' },
+    },
+  })
+  if (res.statusCode !== 202) throw new Error(`placing an order: ${res.statusCode} ${res.body}`)
+  return res.json<{ id: string }>().id
+}
+
+export interface OrderView {
+  id: string
+  status: string
+  failure?: { reason: string; message: string }
+  timeline: { type: string; at: string; detail?: string }[]
+}
+
+export async function getOrder(p: Platform, id: string): Promise<OrderView> {
+  const res = await p.tb.order.app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: auth(p) })
+  if (res.statusCode !== 200) throw new Error(`reading order ${id}: ${res.statusCode} ${res.body}`)
+  return res.json<OrderView>()
+}
+
+/** Waits until the order's status is one of `statuses`, and returns it. */
+export function waitForStatus(p: Platform, id: string, statuses: readonly string[], timeoutMs = 20_000): Promise<OrderView> {
+  return eventually(
+    async () => {
+      const order = await getOrder(p, id)
+      return statuses.includes(order.status) ? order : undefined
+    },
+    `order ${id} to be ${statuses.join(' or ')}`,
+    timeoutMs,
+  )
+}
+
+export const ENDED = ['DELIVERED', 'FAILED', 'CANCELLED'] as const
+
+/** Waits until none of the orders is PENDING, CONFIRMED or SHIPPED any more (or `settled` says so). */
+export async function waitUntilSettled(p: Platform, ids: readonly string[], timeoutMs: number, settled: readonly string[] = ENDED): Promise<void> {
+  const wanted = new Set(ids)
+  let open = ids.length
+  await eventually(
+    async () => {
+      const rows = await p.tb.order.orm.em.fork().execute<{ id: string; status: string }[]>('select id, status from orders')
+      open = rows.filter((r) => wanted.has(r.id) && !settled.includes(r.status)).length + (ids.length - rows.filter((r) => wanted.has(r.id)).length)
+      return open === 0 ? true : undefined
+    },
+    `${ids.length} orders to settle`,
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw new Error(`${open} of ${ids.length} orders still open: ${String(error)}`)
+  })
+}
+
+export async function cancelOrder(p: Platform, id: string): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+  const res = await p.tb.order.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: auth(p), payload: { reason: 'changed my mind' } })
+  return { statusCode: res.statusCode, body: res.json<Record<string, unknown>>() }
+}
