@@ -34,6 +34,7 @@ build: install ## compile every package (tsc -b)
 .PHONY: typecheck
 typecheck: build ## type-check sources and tests
 	npx tsc -p tsconfig.tests.json
+	npx tsc -p load/tsconfig.json
 
 .PHONY: lint
 # After the build: type-aware rules read the other packages' types from their dist/*.d.ts.
