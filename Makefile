@@ -69,6 +69,11 @@ token: build ## print a development JWT (ROLES=orders:read make token narrows it
 smoke: build ## make up, place an order end to end, make down, check nothing is left running
 	tools/dev/smoke
 
+.PHONY: bench
+# BENCH_ARGS is handed to the tool: make bench BENCH_ARGS="--rate 100 --duration 60 --runs 3".
+bench: build ## benchmark the running system (or make up for it): rates, latency, capacity; writes docs/benchmarks.md
+	node tools/bench/bin/orderflow-bench.js $(BENCH_ARGS)
+
 .PHONY: kind-up
 kind-up: ## create the kind cluster "orderflow" with ingress-nginx, metrics-server and NATS
 	kind/up.sh

@@ -1,0 +1,160 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { signDevToken } from '@orderflow/cli'
+import { OrderCancelled, OrderConfirmed, OrderCreated, OrderFailed } from '@orderflow/contracts'
+import { connectBus, createTopology } from '@orderflow/messaging'
+import { pino } from 'pino'
+import { readBusSnapshot } from './bus-stats.js'
+import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
+import { readMachineInfo } from './machine-info.js'
+import type { BenchOptions } from './options.js'
+import { createOrderApi } from './order-api.js'
+import { listenForOutcomes } from './outcome-listener.js'
+import { platformClassifier } from './process-groups.js'
+import { runRate, type RateRunContext } from './rate-run.js'
+import type { BenchResult, RateRun, RateSummary } from './results.js'
+import { summarizeRate } from './summarize-runs.js'
+import { formatMs, highestSustainable, judgeRate, judgeRun } from './verdict.js'
+
+export interface BenchEnvironment {
+  /** The repository: where .run/ and tools/dev/ are. */
+  root: string
+  env: NodeJS.ProcessEnv
+  log: (line: string) => void
+  signal?: AbortSignal
+}
+
+/** Units each benchmark SKU is set to: far more than any run orders, within the API's maximum. */
+const STOCK_UNITS = 1_000_000_000
+/** Pause between runs, so one run's tail does not overlap the next one's warm-up. */
+const COOL_DOWN_MS = 2_000
+
+/**
+ * Runs a whole benchmark: makes sure the system runs (starting it, and stopping it afterwards,
+ * only when nothing was running), stocks the SKUs, listens for outcomes, then runs each rate.
+ */
+export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): Promise<BenchResult> {
+  const { settings } = opts
+  const { log } = envt
+  const machine = readMachineInfo()
+  const startedAt = new Date()
+  const { pids, startedByUs } = await ensureSystem(envt, settings.intake ? ['order'] : declaredServices(envt.root))
+  const bus = await connectBus({ servers: envt.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'orderflow-bench', logger: pino({ level: 'warn' }) })
+  const api = createOrderApi({
+    orderUrl: opts.orderUrl,
+    inventoryUrl: opts.inventoryUrl,
+    token: signDevToken({ secret: readDevSecret(envt.root, envt.env), roles: ['orders:write', 'inventory:write'], subject: 'bench', ttlSeconds: 86_400 }),
+    connections: settings.connections,
+  })
+  try {
+    const topology = createTopology(envt.env.NATS_NAMESPACE ?? '')
+    const createdSubject = topology.subject(OrderCreated.subject)
+    const skus = Array.from({ length: settings.skus }, (_, i) => `BENCH-SKU-${String(i + 1).padStart(3, '0')}`)
+    // Intake mode may run without the inventory service; when it runs, the saga needs stock too.
+    if (pids.has('inventory')) {
+      log(`stocking ${skus.length} SKUs`)
+      for (const sku of skus) await api.setStock(sku, STOCK_UNITS, 'bench stock')
+    }
+    const outcomes = await listenForOutcomes(
+      bus.nc,
+      settings.intake
+        ? { [createdSubject]: 'created' }
+        : { [topology.subject(OrderConfirmed.subject)]: 'confirmed', [topology.subject(OrderFailed.subject)]: 'failed', [topology.subject(OrderCancelled.subject)]: 'cancelled' },
+    )
+    const ctx: RateRunContext = {
+      api,
+      outcomes,
+      successKinds: settings.intake ? ['created'] : ['confirmed'],
+      busSnapshot: () => readBusSnapshot(bus.jsm, topology, createdSubject),
+      classify: platformClassifier(new Map([...pids].map(([name, pid]) => [pid, name]))),
+      orderBody: (n) => orderBody(n, skus),
+      keyPrefix: `bench-${startedAt.getTime().toString(36)}`,
+      log,
+    }
+    const runs: RateRun[] = []
+    const summaries: RateSummary[] = []
+    for (const rate of settings.rates) {
+      const rateRuns: RateRun[] = []
+      for (let k = 1; k <= settings.runs && !envt.signal?.aborted; k++) {
+        log(`rate ${rate}/s, run ${k}/${settings.runs}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`)
+        const run = await runRate(ctx, {
+          rate,
+          warmupSeconds: settings.warmupSeconds,
+          durationSeconds: settings.durationSeconds,
+          drainTimeoutSeconds: settings.drainTimeoutSeconds,
+          drainConsumers: !settings.intake,
+          ...(envt.signal ? { signal: envt.signal } : {}),
+        })
+        rateRuns.push(run)
+        log(`  ${describeRun(run, settings.intake)}`)
+        await sleep(COOL_DOWN_MS)
+      }
+      if (rateRuns.length === 0) break
+      runs.push(...rateRuns)
+      const summary = summarizeRate(rateRuns, judgeRate(rateRuns.map((r) => judgeRun(r, settings.thresholds, settings.intake))))
+      summaries.push(summary)
+      log(`  ${rate}/s: ${summary.verdict.sustainable ? 'sustainable' : `NOT sustainable (${summary.verdict.reasons.join('; ')})`}`)
+      if (settings.mode === 'step' && !summary.verdict.sustainable) break
+      if (envt.signal?.aborted) break
+    }
+    await outcomes.close()
+    return {
+      version: 1,
+      id: startedAt.toISOString().replace(/[:.]/g, '-'),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine,
+      settings,
+      summaries,
+      highestSustainable: settings.mode === 'step' ? highestSustainable(summaries) : null,
+      runs,
+    }
+  } finally {
+    await api.close()
+    await bus.close()
+    if (startedByUs) {
+      log('stopping the system the benchmark started (tools/dev/down)')
+      await runDevScript(envt.root, 'down', log)
+    }
+  }
+}
+
+/** Uses the running services when all needed are up; starts them when none is; refuses a half-running system. */
+async function ensureSystem(envt: BenchEnvironment, needed: string[]): Promise<{ pids: ServicePids; startedByUs: boolean }> {
+  let pids = liveServices(envt.root)
+  const missing = () => needed.filter((name) => !pids.has(name))
+  if (missing().length === 0) {
+    envt.log(`using the running system (${[...pids.keys()].join(', ')})`)
+    return { pids, startedByUs: false }
+  }
+  if (pids.size > 0) {
+    throw new Error(`some services run but not ${missing().join(', ')}: run make up (or make down) first`)
+  }
+  envt.log('nothing runs: starting the system with tools/dev/up')
+  await runDevScript(envt.root, 'up', envt.log)
+  pids = liveServices(envt.root)
+  if (missing().length > 0) throw new Error(`tools/dev/up did not start ${missing().join(', ')}`)
+  return { pids, startedByUs: true }
+}
+
+/** The n-th order: one to three units of one of the stocked SKUs, paid by a card that authorizes. */
+export function orderBody(n: number, skus: readonly string[]): unknown {
+  return {
+    customerId: `bench-customer-${n % 1000}`,
+    email: 'bench@example.com',
+    currency: 'EUR',
+    items: [{ sku: skus[n % skus.length], quantity: 1 + (n % 3), unitPrice: 1250 }],
+    payment: { method: 'card', token: 'tok_visa' },
+  }
+}
+
+function describeRun(r: RateRun, intake: boolean): string {
+  const lat = (s: RateRun['http']) => (s ? `p50 ${formatMs(s.p50)} p99 ${formatMs(s.p99)} max ${formatMs(s.max)}` : '–')
+  const busiest = r.usage.groups.slice(0, 3).map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(', ')
+  return [
+    `accepted ${r.acceptedPerSecond.toFixed(1)}/s, completed ${r.completedPerSecond.toFixed(1)}/s`,
+    `HTTP ${lat(r.http)}`,
+    `${intake ? 'published' : 'E2E'} ${lat(r.endToEnd)}`,
+    `in flight at stop ${r.backlogAtStop.ordersInFlight}, drained ${r.drain.drained ? `in ${r.drain.seconds.toFixed(1)} s` : 'NO'}`,
+    `machine ${r.usage.machine.busyCores.toFixed(2)} cores (${busiest})`,
+  ].join(' | ')
+}

@@ -1,0 +1,31 @@
+/** @orderflow/bench — the project's own benchmark (`make bench`): open-model load, end-to-end latency, capacity. */
+export { main } from './main.js'
+export { runOpenSchedule } from './open-schedule.js'
+export type { Arrival, OpenScheduleOptions, ScheduleOutcome } from './open-schedule.js'
+export { percentileOfSorted, spreadOf, summarize } from './percentiles.js'
+export type { LatencySummary, Spread } from './percentiles.js'
+export { DEFAULT_THRESHOLDS, failureCount, formatMs, highestSustainable, judgeRate, judgeRun } from './verdict.js'
+export { summarizeRate } from './summarize-runs.js'
+export { cell, mergeReport, renderSection, sectionKey } from './report.js'
+export type { SectionOptions } from './report.js'
+export { latencyChart } from './report-chart.js'
+export { logTicks, niceCeiling, renderLineChart } from './svg-chart.js'
+export type { ChartSeries, LineChartSpec } from './svg-chart.js'
+export { parseOptions, UsageError } from './options.js'
+export type { BenchOptions } from './options.js'
+export { postgresGroup } from './process-groups.js'
+export { createOrderApi } from './order-api.js'
+export type { OrderApi, OrderApiOptions, PlaceOrderResult } from './order-api.js'
+export type {
+  BenchMode,
+  BenchResult,
+  BenchSettings,
+  Counts,
+  Failures,
+  RateRun,
+  RateSummary,
+  Thresholds,
+  Verdict,
+} from './results.js'
+export type { GroupUsage, MachineUsage, ProcessUsageReport } from './process-monitor.js'
+export type { MachineInfo } from './machine-info.js'

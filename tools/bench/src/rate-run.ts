@@ -1,0 +1,153 @@
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { BusSnapshot } from './bus-stats.js'
+import { runOpenSchedule } from './open-schedule.js'
+import type { OrderApi, PlaceOrderResult } from './order-api.js'
+import type { Outcome, OutcomeListener } from './outcome-listener.js'
+import { summarize } from './percentiles.js'
+import type { Classifier } from './process-groups.js'
+import { startProcessMonitor, type ProcessMonitor } from './process-monitor.js'
+import type { Counts, Failures, RateRun } from './results.js'
+
+/** What a run needs from the benchmark around it. */
+export interface RateRunContext {
+  api: OrderApi
+  outcomes: OutcomeListener
+  /** The outcome kinds that mean success (`confirmed`, or `created` in intake mode). */
+  successKinds: readonly string[]
+  busSnapshot: () => Promise<BusSnapshot>
+  classify: Classifier
+  /** The body of the n-th order. */
+  orderBody: (n: number) => unknown
+  /** Unique per benchmark, so idempotency keys never collide with an earlier run's. */
+  keyPrefix: string
+  log: (line: string) => void
+}
+
+export interface RateRunSettings {
+  rate: number
+  warmupSeconds: number
+  durationSeconds: number
+  drainTimeoutSeconds: number
+  /** Wait for the consumers' backlog too when draining (not in intake mode: the saga may be down). */
+  drainConsumers: boolean
+  /** Stops sending and draining early (Ctrl-C). @default never */
+  signal?: AbortSignal
+}
+
+/** One order as the client saw it. */
+interface OrderRecord {
+  warmup: boolean
+  sentAt: number
+  answeredAt?: number
+  result?: PlaceOrderResult
+}
+
+const DRAIN_POLL_MS = 250
+
+/**
+ * Drives one rate: warm-up then the measured window on one open schedule, then waits for the
+ * backlog to drain, and computes the run's figures. CPU and memory are sampled over the
+ * measured window only.
+ */
+export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<RateRun> {
+  const before = await ctx.busSnapshot()
+  const startedAt = new Date().toISOString()
+  const warmupCount = Math.floor(s.warmupSeconds * s.rate)
+  const records: OrderRecord[] = []
+  let monitor: ProcessMonitor | undefined
+
+  const schedule = await runOpenSchedule({
+    ratePerSecond: s.rate,
+    durationMs: (s.warmupSeconds + s.durationSeconds) * 1000,
+    ...(s.signal ? { signal: s.signal } : {}),
+    send: ({ index, sentAt }) => {
+      if (index === warmupCount) monitor = startProcessMonitor(ctx.classify)
+      const record: OrderRecord = { warmup: index < warmupCount, sentAt }
+      records.push(record)
+      void ctx.api.placeOrder(ctx.orderBody(index), `${ctx.keyPrefix}-${s.rate}-${index}`).then((result) => {
+        record.answeredAt = performance.now()
+        record.result = result
+      })
+    },
+  })
+  // The window ends when the next arrival would have been due.
+  const windowStart = schedule.startedAt + s.warmupSeconds * 1000
+  const windowEnd = schedule.startedAt + (s.warmupSeconds + s.durationSeconds) * 1000
+  const usage = (monitor ?? startProcessMonitor(ctx.classify)).stop()
+  const stoppedAt = performance.now()
+
+  const outcomeOf = (r: OrderRecord): Outcome | undefined => (r.result?.kind === 'accepted' ? ctx.outcomes.get(r.result.orderId) : undefined)
+  const unfinished = () => records.filter((r) => r.result === undefined || (r.result.kind === 'accepted' && outcomeOf(r) === undefined)).length
+  const atStop = await ctx.busSnapshot()
+  const ordersInFlight = unfinished()
+
+  let after = atStop
+  let drained = false
+  while (performance.now() - stoppedAt < s.drainTimeoutSeconds * 1000 && !s.signal?.aborted) {
+    const consumersDone = !s.drainConsumers || after.consumerBacklog <= before.consumerBacklog
+    if (unfinished() === 0 && consumersDone) {
+      drained = true
+      break
+    }
+    await sleep(DRAIN_POLL_MS)
+    after = await ctx.busSnapshot()
+  }
+  const drainSeconds = (performance.now() - stoppedAt) / 1000
+  if (!drained) ctx.log(`  not drained after ${s.drainTimeoutSeconds} s: ${unfinished()} orders unfinished, consumer backlog ${after.consumerBacklog}`)
+
+  const measured = records.filter((r) => !r.warmup)
+  const accepted = measured.filter((r) => r.result?.kind === 'accepted')
+  const completedInWindow = records.filter((r) => {
+    const at = outcomeOf(r)?.at
+    return at !== undefined && at >= windowStart && at < windowEnd
+  }).length
+
+  return {
+    rate: s.rate,
+    startedAt,
+    sent: measured.length,
+    accepted: accepted.length,
+    acceptedPerSecond: accepted.length / s.durationSeconds,
+    completedPerSecond: completedInWindow / s.durationSeconds,
+    http: summarize(measured.flatMap((r) => (r.answeredAt !== undefined && r.result?.kind !== 'network-error' ? [r.answeredAt - r.sentAt] : []))),
+    endToEnd: summarize(accepted.flatMap((r) => {
+      const at = outcomeOf(r)?.at
+      return at === undefined ? [] : [at - r.sentAt]
+    })),
+    sendLag: summarize(schedule.lagsMs.subarray(warmupCount)),
+    failures: failuresOf(measured, outcomeOf, ctx.successKinds),
+    deadLetters: after.deadLetters - before.deadLetters,
+    backlogAtStop: {
+      consumerMessages: Math.max(0, atStop.consumerBacklog - before.consumerBacklog),
+      byConsumer: atStop.backlogByConsumer,
+      ordersInFlight,
+    },
+    drain: { drained, seconds: drainSeconds },
+    outbox: {
+      published: after.ordersCreated - before.ordersCreated,
+      accepted: records.filter((r) => r.result?.kind === 'accepted').length,
+    },
+    usage,
+  }
+}
+
+function failuresOf(measured: OrderRecord[], outcomeOf: (r: OrderRecord) => Outcome | undefined, successKinds: readonly string[]): Failures {
+  const http: Counts = {}
+  const network: Counts = {}
+  const saga: Counts = {}
+  let incomplete = 0
+  const count = (counts: Counts, key: string) => (counts[key] = (counts[key] ?? 0) + 1)
+  for (const r of measured) {
+    const result = r.result
+    if (result === undefined) count(network, 'NO_ANSWER')
+    else if (result.kind === 'http-error') count(http, `${result.status} ${result.code}`)
+    else if (result.kind === 'network-error') count(network, result.code)
+    else {
+      const outcome = outcomeOf(r)
+      if (outcome === undefined) incomplete++
+      else if (!successKinds.includes(outcome.kind)) count(saga, outcome.reason ? `${outcome.kind}:${outcome.reason}` : outcome.kind)
+    }
+  }
+  return { http, network, saga, incomplete }
+}

@@ -1,0 +1,165 @@
+import type { Spread } from './percentiles.js'
+import type { BenchResult, BenchSettings, Counts, RateSummary } from './results.js'
+import { formatMs } from './verdict.js'
+
+/** Which section of docs/benchmarks.md a benchmark fills: one per kind of run, each kept until rerun. */
+export function sectionKey(settings: Pick<BenchSettings, 'intake' | 'mode'>): string {
+  return `${settings.intake ? 'intake' : 'saga'}-${settings.mode}`
+}
+
+const SECTION_ORDER = ['saga-step', 'saga-fixed', 'intake-step', 'intake-fixed']
+const TITLES: Record<string, string> = {
+  'saga-step': 'Step run: the highest sustainable rate (end to end)',
+  'saga-fixed': 'Fixed rates: end to end',
+  'intake-step': 'Step run: order intake',
+  'intake-fixed': 'Fixed rates: order intake',
+}
+
+export interface SectionOptions {
+  /** The command that ran it, quoted in the report. */
+  command: string
+  /** The chart's file name, relative to the report; none for a single rate. */
+  chartFile?: string
+}
+
+/** One benchmark as a Markdown section. */
+export function renderSection(result: BenchResult, opts: SectionOptions): string {
+  const { machine: m, settings: s } = result
+  const key = sectionKey(s)
+  const t = s.thresholds
+  const spread = (pick: (r: RateSummary) => Spread) => spreadText(result.summaries.map(pick), (n) => n.toFixed(2))
+  const out: string[] = [
+    `## ${TITLES[key] ?? key}`,
+    '',
+    `Measured ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC with \`${opts.command}\` (raw figures: \`bench-results/${result.id}.json\`, not committed).`,
+    '',
+    `- **Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GiB, ${m.kernel}, Node ${m.node}. Load average at start ${m.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min). ` +
+      `The machine is shared: other work used ${spread((r) => r.otherCores)} cores during the measured windows, the whole machine ${spread((r) => r.machineBusyCores)} of ${m.cores}.`,
+    `- **Settings:** ${s.warmupSeconds} s warm-up (not counted), ${s.durationSeconds} s measured per rate, ${s.runs} run${s.runs === 1 ? '' : 's'} per rate` +
+      `${s.runs > 1 ? ' (cells: median, with min–max across runs)' : ''}; open model (requests leave on schedule whether or not earlier ones were answered); ` +
+      `${s.skus} SKUs, ${s.connections} keep-alive connections; drain timeout ${s.drainTimeoutSeconds} s.`,
+    `- **Sustainable** means: ${s.intake ? 'HTTP' : 'end-to-end'} p99 ≤ ${formatMs(t.maxP99Ms)}, failed orders ≤ ${t.maxFailureRate * 100} %, the backlog at stop drained within ${t.maxDrainSeconds} s, ` +
+      `completions ≥ ${t.minCompletionRatio * 100} % of the accepted rate, the generator's send lag p99 ≤ ${t.maxSendLagMs} ms.`,
+    `- **${s.intake ? 'Completed' : 'End to end'}** is ${s.intake ? 'the POST leaving the client → `order.evt.created` seen on NATS (the outbox relay)' : "the POST leaving the client → the saga's outcome event (`order.evt.saga.confirmed|failed|cancelled`) seen on NATS"}.`,
+    '',
+  ]
+  if (s.mode === 'step') {
+    const best = result.highestSustainable
+    const firstFail = result.summaries.find((r) => !r.verdict.sustainable)
+    out.push(
+      `**Highest sustainable rate: ${best === null ? 'none of the rates tried' : `${best} orders/s`}**` +
+        (firstFail ? ` — at ${firstFail.rate}/s: ${firstFail.verdict.reasons.join('; ')}.` : ' (the last step tried; the limit is higher).'),
+      '',
+    )
+  }
+  out.push(...throughputTable(result), '')
+  if (opts.chartFile) out.push(`![${s.intake ? 'Intake' : 'End-to-end'} latency against offered rate](${opts.chartFile})`, '')
+  out.push('### CPU (cores busy) and peak memory by process during the measured window', '', ...usageTable(result.summaries), '')
+  const failures = failureLines(result)
+  if (failures.length > 0) out.push('### Failures and verdicts', '', ...failures, '')
+  return out.join('\n')
+}
+
+function throughputTable(result: BenchResult): string[] {
+  const ms = (n: number) => String(Math.round(n))
+  const perS = (n: number) => n.toFixed(1)
+  const e2e = result.settings.intake ? 'published' : 'E2E'
+  const rows = result.summaries.map((r) =>
+    [
+      String(r.rate),
+      cell(r.acceptedPerSecond, perS),
+      cell(r.completedPerSecond, perS),
+      r.http ? `${cell(r.http.p50, ms)} / ${cell(r.http.p90, ms)} / ${cell(r.http.p99, ms)} / ${cell(r.http.max, ms)}` : '–',
+      r.endToEnd ? `${cell(r.endToEnd.p50, ms)} / ${cell(r.endToEnd.p90, ms)} / ${cell(r.endToEnd.p99, ms)} / ${cell(r.endToEnd.max, ms)}` : '–',
+      cell(r.failures, ms),
+      cell(r.deadLetters, ms),
+      cell(r.backlogAtStop, ms),
+      cell(r.drainSeconds, (n) => n.toFixed(1)),
+      cell(r.cpuMsPerOrder, perS),
+      r.verdict.sustainable ? 'yes' : '**no**',
+    ].join(' | '),
+  )
+  return [
+    `| rate /s | accepted /s | completed /s | HTTP p50 / p90 / p99 / max (ms) | ${e2e} p50 / p90 / p99 / max (ms) | failed | dead letters | in flight at stop | drain (s) | CPU ms per order | sustainable |`,
+    '|---:|---:|---:|---|---|---:|---:|---:|---:|---:|:---:|',
+    ...rows.map((r) => `| ${r} |`),
+  ]
+}
+
+function usageTable(summaries: readonly RateSummary[]): string[] {
+  const groups = [...new Set(summaries.flatMap((r) => Object.keys(r.cores)))]
+  // Busiest first, by the highest rate's figure: that is where the time goes.
+  const last = summaries[summaries.length - 1]
+  groups.sort((a, b) => (last?.cores[b]?.median ?? 0) - (last?.cores[a]?.median ?? 0))
+  const header = `| process | ${summaries.map((r) => `${r.rate}/s cores`).join(' | ')} | ${summaries.map((r) => `${r.rate}/s peak MiB`).join(' | ')} |`
+  const align = `|---|${summaries.map(() => '---:').join('|')}|${summaries.map(() => '---:').join('|')}|`
+  const rows = groups.map(
+    (g) =>
+      `| ${g} | ${summaries.map((r) => cell(r.cores[g], (n) => n.toFixed(2))).join(' | ')} | ${summaries.map((r) => cell(r.peakRssMb[g], (n) => n.toFixed(0))).join(' | ')} |`,
+  )
+  const other = `| other work on the machine | ${summaries.map((r) => cell(r.otherCores, (n) => n.toFixed(2))).join(' | ')} | ${summaries.map(() => '').join(' | ')} |`
+  return [header, align, ...rows, other]
+}
+
+function failureLines(result: BenchResult): string[] {
+  const lines: string[] = []
+  for (const summary of result.summaries) {
+    const runs = result.runs.filter((r) => r.rate === summary.rate)
+    const kinds: Counts = {}
+    const add = (prefix: string, counts: Counts) => {
+      for (const [k, n] of Object.entries(counts)) kinds[`${prefix} ${k}`] = (kinds[`${prefix} ${k}`] ?? 0) + n
+    }
+    for (const r of runs) {
+      add('HTTP', r.failures.http)
+      add('network', r.failures.network)
+      add('saga', r.failures.saga)
+      if (r.failures.incomplete > 0) add('never completed', { '': r.failures.incomplete })
+    }
+    const kindText = Object.entries(kinds).map(([k, n]) => `${k.trim()} ×${n}`)
+    if (kindText.length === 0 && summary.verdict.sustainable) continue
+    const parts = [...(kindText.length ? [`failures over ${runs.length} run${runs.length === 1 ? '' : 's'}: ${kindText.join(', ')}`] : []), ...summary.verdict.reasons]
+    lines.push(`- ${summary.rate}/s: ${parts.join('; ')}`)
+  }
+  return lines
+}
+
+/** `12.3`, or `12.3 (11.0–14.2)` when runs differ. */
+export function cell(s: Spread | undefined, fmt: (n: number) => string): string {
+  if (!s) return '–'
+  return s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`
+}
+
+/** The lowest and highest of several spreads' medians, for a sentence. */
+function spreadText(spreads: readonly Spread[], fmt: (n: number) => string): string {
+  if (spreads.length === 0) return '–'
+  const medians = spreads.map((s) => s.median)
+  const lo = Math.min(...medians)
+  const hi = Math.max(...medians)
+  return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`
+}
+
+const HEADER = `# Benchmarks
+
+Measured by \`make bench\` (tools/bench), which drives orders through the public API at a fixed
+arrival rate and times each one until the saga's outcome event. This file is regenerated by the
+tool: each kind of run (step or fixed rates, end to end or intake) rewrites its own section and
+keeps the others; the notes between the \`notes\` markers are written by hand and kept.
+`
+
+const NOTES_PLACEHOLDER = `<!-- notes:begin -->
+<!-- notes:end -->`
+
+/**
+ * Puts a section into the report, keeping the other sections and the hand-written notes of the
+ * existing file.
+ */
+export function mergeReport(existing: string | undefined, key: string, section: string): string {
+  const sections = new Map<string, string>()
+  const pattern = /<!-- bench:section (\S+) -->\n([\s\S]*?)<!-- bench:end -->/g
+  for (const m of (existing ?? '').matchAll(pattern)) sections.set(m[1] as string, (m[2] as string).trimEnd())
+  sections.set(key, section.trimEnd())
+  const notes = /<!-- notes:begin -->[\s\S]*?<!-- notes:end -->/.exec(existing ?? '')?.[0] ?? NOTES_PLACEHOLDER
+  const ordered = [...SECTION_ORDER.filter((k) => sections.has(k)), ...[...sections.keys()].filter((k) => !SECTION_ORDER.includes(k))]
+  const body = ordered.map((k) => `<!-- bench:section ${k} -->\n${sections.get(k)}\n<!-- bench:end -->`)
+  return [HEADER, notes, ...body].join('\n\n') + '\n'
+}

@@ -1,0 +1,132 @@
+import type { MachineInfo } from './machine-info.js'
+import type { LatencySummary, Spread } from './percentiles.js'
+import type { ProcessUsageReport } from './process-monitor.js'
+
+/** Counts by kind, e.g. `{ "503 SERVICE_UNAVAILABLE": 3 }`. */
+export type Counts = Record<string, number>
+
+/** What went wrong with the measured orders, by kind. */
+export interface Failures {
+  /** Non-202 answers by `<status> <problem code>`. */
+  http: Counts
+  /** Requests without an answer, by error code. */
+  network: Counts
+  /** Accepted orders whose saga did not confirm, by `<outcome>:<reason>`. */
+  saga: Counts
+  /** Accepted orders with no outcome by the end of the drain. */
+  incomplete: number
+}
+
+/** One run at one fixed arrival rate: the warm-up excluded, figures over the measured window. */
+export interface RateRun {
+  rate: number
+  startedAt: string
+  /** Orders sent in the measured window. */
+  sent: number
+  /** Of those, answered 202. */
+  accepted: number
+  acceptedPerSecond: number
+  /** Outcomes (saga outcome, or `order.evt.created` in intake mode) that arrived inside the window, per second. */
+  completedPerSecond: number
+  /** POST sent → HTTP answer, ms, every answer. */
+  http: LatencySummary | null
+  /** POST sent → outcome event, ms, accepted orders that completed. */
+  endToEnd: LatencySummary | null
+  /** How late the generator sent (actual − scheduled), ms: its own error. */
+  sendLag: LatencySummary | null
+  failures: Failures
+  /** Dead letters added during the run (DLQ stream count delta). */
+  deadLetters: number
+  /** When the load stopped: what was still to do. */
+  backlogAtStop: {
+    /** Consumers' pending + unacked messages above what they had before the run. */
+    consumerMessages: number
+    byConsumer: Counts
+    /** Orders sent (warm-up included) not yet answered or not yet completed. */
+    ordersInFlight: number
+  }
+  drain: {
+    /** Every order answered and completed, consumers back to their backlog before the run. */
+    drained: boolean
+    /** Time from the load stopping to drained (or to giving up). */
+    seconds: number
+  }
+  /** `order.evt.created` published during the run versus orders accepted (warm-up included). */
+  outbox: { published: number; accepted: number }
+  usage: ProcessUsageReport
+}
+
+/** Whether a rate was kept up with, and why not. */
+export interface Verdict {
+  sustainable: boolean
+  reasons: string[]
+}
+
+/** The runs of one rate, summarised as medians with their spread. */
+export interface RateSummary {
+  rate: number
+  runs: number
+  acceptedPerSecond: Spread
+  completedPerSecond: Spread
+  http: { p50: Spread; p90: Spread; p99: Spread; max: Spread } | null
+  endToEnd: { p50: Spread; p90: Spread; p99: Spread; max: Spread } | null
+  /** Failed orders (HTTP, network, saga, incomplete) per run. */
+  failures: Spread
+  deadLetters: Spread
+  backlogAtStop: Spread
+  drainSeconds: Spread
+  /** CPU cores used by each process group. */
+  cores: Record<string, Spread>
+  peakRssMb: Record<string, Spread>
+  /** Busy cores of the whole machine, and those of other work. */
+  machineBusyCores: Spread
+  otherCores: Spread
+  /** Service CPU (processes of the platform, PostgreSQL and NATS, not the generator) per accepted order, ms. */
+  cpuMsPerOrder: Spread
+  verdict: Verdict
+}
+
+export type BenchMode = 'fixed' | 'step'
+
+/** The settings a benchmark ran with, as given or defaulted. */
+export interface BenchSettings {
+  mode: BenchMode
+  /** Measure order intake only: the outcome is `order.evt.created`, not the saga's. */
+  intake: boolean
+  rates: number[]
+  warmupSeconds: number
+  durationSeconds: number
+  runs: number
+  drainTimeoutSeconds: number
+  skus: number
+  connections: number
+  thresholds: Thresholds
+}
+
+/** What makes a rate sustainable. */
+export interface Thresholds {
+  /** End-to-end p99 (HTTP p99 in intake mode) must not exceed this. */
+  maxP99Ms: number
+  /** Share of failed orders tolerated. */
+  maxFailureRate: number
+  /** The backlog left when the load stops must be gone within this. */
+  maxDrainSeconds: number
+  /** Completions per second must reach this share of the accepted rate. */
+  minCompletionRatio: number
+  /** The generator must send on time: its p99 lag above this makes the figures untrustworthy. */
+  maxSendLagMs: number
+}
+
+/** The whole benchmark: what `bench-results/<timestamp>.json` holds. */
+export interface BenchResult {
+  version: 1
+  id: string
+  startedAt: string
+  finishedAt: string
+  machine: MachineInfo
+  settings: BenchSettings
+  summaries: RateSummary[]
+  /** Step mode: the highest rate sustained before the first that was not; null if none was. */
+  highestSustainable: number | null
+  runs: RateRun[]
+}

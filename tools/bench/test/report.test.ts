@@ -1,0 +1,74 @@
+import t from 'tap'
+import { judgeRate, latencyChart, mergeReport, renderSection, sectionKey, summarizeRate, type BenchResult, type RateRun } from '@orderflow/bench'
+import { DEFAULT_THRESHOLDS } from '@orderflow/bench'
+import { latency, rateRun } from './support/run-fixture.js'
+
+const ok = { sustainable: true, reasons: [] }
+
+function result(runs: RateRun[][], over: Partial<BenchResult> = {}): BenchResult {
+  const summaries = runs.map((r) => summarizeRate(r, judgeRate(r.map((x) => (x.endToEnd && x.endToEnd.p99 > 1000 ? { sustainable: false, reasons: ['end-to-end p99 2.00 s > 1.00 s'] } : ok)))))
+  return {
+    version: 1,
+    id: '2026-01-01T00-00-00-000Z',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:05:00.000Z',
+    machine: { cpuModel: 'Test CPU @ 2.0GHz', cores: 2, memoryGb: 24, kernel: 'Linux 6.1', node: 'v24.0.0', loadAverage: [1.5, 1.25, 0.5] },
+    settings: { mode: 'step', intake: false, rates: [50, 100], warmupSeconds: 5, durationSeconds: 20, runs: runs[0]?.length ?? 1, drainTimeoutSeconds: 60, skus: 100, connections: 256, thresholds: DEFAULT_THRESHOLDS },
+    summaries,
+    highestSustainable: 50,
+    runs: runs.flat(),
+    ...over,
+  }
+}
+
+t.test('a step run renders the machine, settings, verdict, table and CPU by process', async (t) => {
+  const r = result([[rateRun(50)], [rateRun(100, { endToEnd: latency(300, { p99: 2000 }), failures: { http: { '503 SERVICE_UNAVAILABLE': 2 }, network: {}, saga: {}, incomplete: 0 } })]])
+  const md = renderSection(r, { command: 'make bench', chartFile: 'benchmarks-latency.svg' })
+  t.match(md, /^## Step run: the highest sustainable rate \(end to end\)/)
+  t.match(md, 'Test CPU @ 2.0GHz, 2 cores, 24 GiB')
+  t.match(md, 'Load average at start 1.50 / 1.25 / 0.50')
+  t.match(md, '`make bench`')
+  t.match(md, '**Highest sustainable rate: 50 orders/s** — at 100/s: end-to-end p99 2.00 s > 1.00 s.')
+  t.match(md, '| 50 | 50.0 | 50.0 | 10 / 10 / 10 / 10 | 200 / 200 / 200 / 200 | 0 | 0 | 4 | 0.5 | 6.0 | yes |')
+  t.match(md, '| 100 | 100.0 | 100.0 | 10 / 10 / 10 / 10 | 300 / 300 / 2000 / 300 | 2 | 0 | 4 | 0.5 | 3.0 | **no** |')
+  t.match(md, '![End-to-end latency against offered rate](benchmarks-latency.svg)')
+  t.match(md, /\| order \| 0\.20 \| 0\.20 \| 150 \| 150 \|/)
+  t.match(md, '- 100/s: failures over 1 run: HTTP 503 SERVICE_UNAVAILABLE ×2; end-to-end p99 2.00 s > 1.00 s')
+  t.notMatch(md, '- 50/s:', 'a clean rate has no failure line')
+})
+
+t.test('repeated runs show the median with min–max', async (t) => {
+  const runs = [rateRun(50, { endToEnd: latency(200, { p99: 400 }) }), rateRun(50, { endToEnd: latency(200, { p99: 600 }) }), rateRun(50, { endToEnd: latency(200, { p99: 500 }) })]
+  const md = renderSection(result([runs], { settings: { ...result([runs]).settings, mode: 'fixed', runs: 3 } }), { command: 'make bench BENCH_ARGS="--rate 50 --runs 3"' })
+  t.match(md, /^## Fixed rates: end to end/)
+  t.match(md, '200 / 200 / 500 (400–600) / 200')
+  t.match(md, 'cells: median, with min–max across runs')
+  t.notMatch(md, 'Highest sustainable')
+  t.notMatch(md, '![', 'no chart without a chart file')
+})
+
+t.test('merging keeps the notes and the other sections, replacing only its own', async (t) => {
+  const first = mergeReport(undefined, 'saga-step', '## step v1')
+  t.match(first, /^# Benchmarks/)
+  t.match(first, '<!-- notes:begin -->\n<!-- notes:end -->')
+  const edited = first.replace('<!-- notes:begin -->\n<!-- notes:end -->', '<!-- notes:begin -->\n## Findings\nThe orchestrator burns the CPU.\n<!-- notes:end -->')
+  const second = mergeReport(edited, 'saga-fixed', '## fixed v1')
+  const third = mergeReport(second, 'saga-step', '## step v2')
+  t.match(third, 'The orchestrator burns the CPU.')
+  t.match(third, '## fixed v1')
+  t.match(third, '## step v2')
+  t.notMatch(third, 'step v1')
+  t.ok(third.indexOf('step v2') < third.indexOf('fixed v1'), 'sections in a fixed order')
+  t.equal(mergeReport(third, 'saga-step', '## step v2'), third, 'stable when nothing changed')
+  t.equal(sectionKey({ intake: true, mode: 'fixed' }), 'intake-fixed')
+})
+
+t.test('the latency chart is an SVG with one line per percentile and the budget', async (t) => {
+  const svg = latencyChart(result([[rateRun(50)], [rateRun(100, { endToEnd: latency(300, { p99: 2000 }) })], [rateRun(150, { endToEnd: latency(5000) })]]))
+  t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+  t.match(svg, /<\/svg>\n$/)
+  t.equal(svg.match(/<polyline /g)?.length, 5, 'E2E p50/p90/p99 and HTTP p50/p99')
+  t.match(svg, 'p99 budget 1000 ms')
+  t.match(svg, 'End-to-end order latency vs offered rate (median of 1 run)')
+  t.notMatch(svg, /NaN|undefined|Infinity/)
+})
