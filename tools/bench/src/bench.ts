@@ -4,6 +4,7 @@ import { OrderCancelled, OrderConfirmed, OrderCreated, OrderFailed } from '@orde
 import { connectBus, createTopology } from '@orderflow/messaging'
 import { pino } from 'pino'
 import { readBusSnapshot } from './bus-stats.js'
+import { connectDatabaseStats } from './db-stats.js'
 import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
 import { readMachineInfo } from './machine-info.js'
 import type { BenchOptions } from './options.js'
@@ -45,7 +46,12 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
     token: signDevToken({ secret: readDevSecret(envt.root, envt.env), roles: ['orders:write', 'inventory:write'], subject: 'bench', ttlSeconds: 86_400 }),
     connections: settings.connections,
   })
+  const dbStats = await connectDatabaseStats(envt.env.PG_URL_BASE ?? 'postgres://postgres@127.0.0.1:5432').catch((error: unknown) => {
+    log(`no database statistics (${error instanceof Error ? error.message : String(error)}): per-order database work is not reported`)
+    return undefined
+  })
   try {
+    const database = (await dbStats?.settings()) ?? null
     const topology = createTopology(envt.env.NATS_NAMESPACE ?? '')
     const createdSubject = topology.subject(OrderCreated.subject)
     const skus = Array.from({ length: settings.skus }, (_, i) => `BENCH-SKU-${String(i + 1).padStart(3, '0')}`)
@@ -65,6 +71,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       outcomes,
       successKinds: settings.intake ? ['created'] : ['confirmed'],
       busSnapshot: () => readBusSnapshot(bus.jsm, topology, createdSubject),
+      ...(dbStats ? { databaseSnapshot: () => dbStats.snapshot() } : {}),
       classify: platformClassifier(new Map([...pids].map(([name, pid]) => [pid, name]))),
       orderBody: (n) => orderBody(n, skus),
       keyPrefix: `bench-${startedAt.getTime().toString(36)}`,
@@ -75,6 +82,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
     for (const rate of settings.rates) {
       const rateRuns: RateRun[] = []
       for (let k = 1; k <= settings.runs && !envt.signal?.aborted; k++) {
+        if (settings.vacuum) await dbStats?.vacuum()
         log(`rate ${rate}/s, run ${k}/${settings.runs}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`)
         const run = await runRate(ctx, {
           rate,
@@ -103,12 +111,14 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine,
+      database,
       settings,
       summaries,
       highestSustainable: settings.mode === 'step' ? highestSustainable(summaries) : null,
       runs,
     }
   } finally {
+    await dbStats?.close()
     await api.close()
     await bus.close()
     if (startedByUs) {

@@ -11,6 +11,8 @@ export interface BusSnapshot {
   deadLetters: number
   /** `order.evt.created` messages in the orders stream: what the outbox has published. */
   ordersCreated: number
+  /** Messages stored in each domain stream. */
+  messagesByStream: Record<string, number>
 }
 
 /**
@@ -21,8 +23,10 @@ export async function readBusSnapshot(jsm: Bus['jsm'], topology: Topology, creat
   const dlq = topology.deadLetters.stream
   const domainStreams = topology.deadLetters.watchedStreams
   const backlogByConsumer: Record<string, number> = {}
+  const messagesByStream: Record<string, number> = {}
   let consumerBacklog = 0
   for (const stream of domainStreams) {
+    messagesByStream[stream] = (await jsm.streams.info(stream)).state.messages
     for await (const c of jsm.consumers.list(stream)) {
       const backlog = c.num_pending + c.num_ack_pending
       consumerBacklog += backlog
@@ -39,5 +43,6 @@ export async function readBusSnapshot(jsm: Bus['jsm'], topology: Topology, creat
     backlogByConsumer,
     deadLetters: dlqInfo?.state.messages ?? 0,
     ordersCreated: ordersInfo.state.subjects?.[createdSubject] ?? 0,
+    messagesByStream,
   }
 }

@@ -33,6 +33,7 @@ With no options: the short default profile, a step run (25/s, +25/s, 20 s each a
   --connections N      keep-alive connections to the order service (default 256)
   --order-url URL      (default http://127.0.0.1:8081)
   --inventory-url URL  (default http://127.0.0.1:8083)
+  --no-vacuum          do not VACUUM ANALYZE the platform databases before each run
   --no-report          write bench-results/<time>.json only; leave docs/benchmarks.md alone`
 
 /** Thrown for options that make no sense; the message is for the user. */
@@ -62,6 +63,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'order-url': { type: 'string' },
       'inventory-url': { type: 'string' },
       'no-report': { type: 'boolean' },
+      'no-vacuum': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   })
@@ -98,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       drainTimeoutSeconds: num('drain-timeout', values['drain-timeout'], 60),
       skus: num('skus', values.skus, 100),
       connections: num('connections', values.connections, 256),
+      vacuum: !values['no-vacuum'],
       thresholds: { ...DEFAULT_THRESHOLDS, maxP99Ms: num('max-p99', values['max-p99'], DEFAULT_THRESHOLDS.maxP99Ms) },
     },
     orderUrl: values['order-url'] ?? 'http://127.0.0.1:8081',

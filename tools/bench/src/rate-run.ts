@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BusSnapshot } from './bus-stats.js'
+import { perOrder, type DatabaseSnapshot } from './db-stats.js'
 import { runOpenSchedule } from './open-schedule.js'
 import type { OrderApi, PlaceOrderResult } from './order-api.js'
 import type { Outcome, OutcomeListener } from './outcome-listener.js'
@@ -16,6 +17,8 @@ export interface RateRunContext {
   /** The outcome kinds that mean success (`confirmed`, or `created` in intake mode). */
   successKinds: readonly string[]
   busSnapshot: () => Promise<BusSnapshot>
+  /** PostgreSQL's counters of the platform databases; absent when they cannot be read. */
+  databaseSnapshot?: () => Promise<DatabaseSnapshot>
   classify: Classifier
   /** The body of the n-th order. */
   orderBody: (n: number) => unknown
@@ -44,6 +47,8 @@ interface OrderRecord {
 }
 
 const DRAIN_POLL_MS = 250
+/** Backends publish their statistics at most once a second: wait that long before the last reading. */
+const STATS_FLUSH_MS = 1_500
 
 /**
  * Drives one rate: warm-up then the measured window on one open schedule, then waits for the
@@ -52,6 +57,7 @@ const DRAIN_POLL_MS = 250
  */
 export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<RateRun> {
   const before = await ctx.busSnapshot()
+  const dbBefore = await ctx.databaseSnapshot?.()
   const startedAt = new Date().toISOString()
   const warmupCount = Math.floor(s.warmupSeconds * s.rate)
   const records: OrderRecord[] = []
@@ -96,6 +102,12 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
   const drainSeconds = (performance.now() - stoppedAt) / 1000
   if (!drained) ctx.log(`  not drained after ${s.drainTimeoutSeconds} s: ${unfinished()} orders unfinished, consumer backlog ${after.consumerBacklog}`)
 
+  let dbAfter: DatabaseSnapshot | undefined
+  if (dbBefore && ctx.databaseSnapshot) {
+    await sleep(STATS_FLUSH_MS)
+    dbAfter = await ctx.databaseSnapshot()
+  }
+  const acceptedAll = records.filter((r) => r.result?.kind === 'accepted').length
   const measured = records.filter((r) => !r.warmup)
   const accepted = measured.filter((r) => r.result?.kind === 'accepted')
   const completedInWindow = records.filter((r) => {
@@ -124,11 +136,14 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
       ordersInFlight,
     },
     drain: { drained, seconds: drainSeconds },
-    outbox: {
-      published: after.ordersCreated - before.ordersCreated,
-      accepted: records.filter((r) => r.result?.kind === 'accepted').length,
-    },
+    outbox: { published: after.ordersCreated - before.ordersCreated, accepted: acceptedAll },
     usage,
+    perOrder: {
+      database: dbBefore && dbAfter ? perOrder(dbBefore, dbAfter, acceptedAll) : null,
+      messages: Object.fromEntries(
+        Object.entries(after.messagesByStream).map(([stream, n]) => [stream, acceptedAll > 0 ? (n - (before.messagesByStream[stream] ?? 0)) / acceptedAll : 0]),
+      ),
+    },
   }
 }
 

@@ -34,10 +34,11 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
     `Measured ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC with \`${opts.command}\` (raw figures: \`bench-results/${result.id}.json\`, not committed).`,
     '',
     `- **Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GiB, ${m.kernel}, Node ${m.node}. Load average at start ${m.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min). ` +
-      `The machine is shared: other work used ${spread((r) => r.otherCores)} cores during the measured windows, the whole machine ${spread((r) => r.machineBusyCores)} of ${m.cores}.`,
+      `${databaseText(result.database)}The machine is shared: other work used ${spread((r) => r.otherCores)} cores during the measured windows, the whole machine ${spread((r) => r.machineBusyCores)} of ${m.cores}.`,
     `- **Settings:** ${s.warmupSeconds} s warm-up (not counted), ${s.durationSeconds} s measured per rate, ${s.runs} run${s.runs === 1 ? '' : 's'} per rate` +
       `${s.runs > 1 ? ' (cells: median, with min–max across runs)' : ''}; open model (requests leave on schedule whether or not earlier ones were answered); ` +
-      `${s.skus} SKUs, ${s.connections} keep-alive connections; drain timeout ${s.drainTimeoutSeconds} s.`,
+      `${s.skus} SKUs, ${s.connections} keep-alive connections; drain timeout ${s.drainTimeoutSeconds} s` +
+      `${s.vacuum ? '; `VACUUM (ANALYZE)` of the platform databases before each run' : ''}.`,
     `- **Sustainable** means: ${s.intake ? 'HTTP' : 'end-to-end'} p99 ≤ ${formatMs(t.maxP99Ms)}, failed orders ≤ ${t.maxFailureRate * 100} %, the backlog at stop drained within ${t.maxDrainSeconds} s, ` +
       `completions ≥ ${t.minCompletionRatio * 100} % of the accepted rate, the generator's send lag p99 ≤ ${t.maxSendLagMs} ms.`,
     `- **${s.intake ? 'Completed' : 'End to end'}** is ${s.intake ? 'the POST leaving the client → `order.evt.created` seen on NATS (the outbox relay)' : "the POST leaving the client → the saga's outcome event (`order.evt.saga.confirmed|failed|cancelled`) seen on NATS"}.`,
@@ -55,6 +56,17 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
   out.push(...throughputTable(result), '')
   if (opts.chartFile) out.push(`![${s.intake ? 'Intake' : 'End-to-end'} latency against offered rate](${opts.chartFile})`, '')
   out.push('### CPU (cores busy) and peak memory by process during the measured window', '', ...usageTable(result.summaries), '')
+  const work = workTable(result.summaries)
+  if (work.length > 0) {
+    out.push(
+      '### Work per accepted order',
+      '',
+      'From PostgreSQL\'s `pg_stat_database` (transactions; rows inserted + updated + deleted; rows returned by scans) and the streams\' message counts, over each whole run.',
+      '',
+      ...work,
+      '',
+    )
+  }
   const failures = failureLines(result)
   if (failures.length > 0) out.push('### Failures and verdicts', '', ...failures, '')
   return out.join('\n')
@@ -101,6 +113,22 @@ function usageTable(summaries: readonly RateSummary[]): string[] {
   return [header, align, ...rows, other]
 }
 
+function workTable(summaries: readonly RateSummary[]): string[] {
+  const dbs = [...new Set(summaries.flatMap((r) => Object.keys(r.databasePerOrder ?? {})))].sort()
+  const streams = [...new Set(summaries.flatMap((r) => Object.keys(r.messagesPerOrder)))]
+  if (dbs.length === 0 && streams.length === 0) return []
+  const one = (n: number) => n.toFixed(1)
+  const dbRows = dbs.map((db) => {
+    const cells = summaries.map((r) => {
+      const c = r.databasePerOrder?.[db]
+      return c ? `${one(c.transactions)} / ${one(c.rowsWritten)} / ${Math.round(c.rowsRead)}` : '–'
+    })
+    return `| database ${db}: transactions / rows written / rows read | ${cells.join(' | ')} |`
+  })
+  const streamRows = streams.map((s) => `| stream ${s}: messages | ${summaries.map((r) => one(r.messagesPerOrder[s] ?? 0)).join(' | ')} |`)
+  return [`| per order | ${summaries.map((r) => `${r.rate}/s`).join(' | ')} |`, `|---|${summaries.map(() => '---:').join('|')}|`, ...dbRows, ...streamRows]
+}
+
 function failureLines(result: BenchResult): string[] {
   const lines: string[] = []
   for (const summary of result.summaries) {
@@ -121,6 +149,15 @@ function failureLines(result: BenchResult): string[] {
     lines.push(`- ${summary.rate}/s: ${parts.join('; ')}`)
   }
   return lines
+}
+
+function databaseText(settings: Record<string, string> | null): string {
+  if (!settings) return ''
+  const version = settings.server_version ? `PostgreSQL ${settings.server_version.split(' ')[0]}` : 'PostgreSQL'
+  const rest = Object.entries(settings)
+    .filter(([k]) => k !== 'server_version')
+    .map(([k, v]) => `${k} ${v}`)
+  return `${version} (${rest.join(', ')}). `
 }
 
 /** `12.3`, or `12.3 (11.0–14.2)` when runs differ. */

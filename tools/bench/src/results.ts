@@ -1,3 +1,4 @@
+import type { DatabaseSnapshot } from './db-stats.js'
 import type { MachineInfo } from './machine-info.js'
 import type { LatencySummary, Spread } from './percentiles.js'
 import type { ProcessUsageReport } from './process-monitor.js'
@@ -54,6 +55,13 @@ export interface RateRun {
   /** `order.evt.created` published during the run versus orders accepted (warm-up included). */
   outbox: { published: number; accepted: number }
   usage: ProcessUsageReport
+  /** Work per accepted order over the whole run (warm-up and drain included). */
+  perOrder: {
+    /** By service database; null when PostgreSQL's statistics could not be read. */
+    database: DatabaseSnapshot | null
+    /** Messages stored per domain stream. */
+    messages: Record<string, number>
+  }
 }
 
 /** Whether a rate was kept up with, and why not. */
@@ -83,6 +91,10 @@ export interface RateSummary {
   otherCores: Spread
   /** Service CPU (processes of the platform, PostgreSQL and NATS, not the generator) per accepted order, ms. */
   cpuMsPerOrder: Spread
+  /** Median per order of each database's transactions, rows written and rows read. */
+  databasePerOrder: DatabaseSnapshot | null
+  /** Median messages per order in each stream. */
+  messagesPerOrder: Record<string, number>
   verdict: Verdict
 }
 
@@ -100,6 +112,8 @@ export interface BenchSettings {
   drainTimeoutSeconds: number
   skus: number
   connections: number
+  /** VACUUM ANALYZE the platform databases before each run. */
+  vacuum: boolean
   thresholds: Thresholds
 }
 
@@ -124,6 +138,8 @@ export interface BenchResult {
   startedAt: string
   finishedAt: string
   machine: MachineInfo
+  /** The PostgreSQL server's settings that matter here; null when they could not be read. */
+  database: Record<string, string> | null
   settings: BenchSettings
   summaries: RateSummary[]
   /** Step mode: the highest rate sustained before the first that was not; null if none was. */

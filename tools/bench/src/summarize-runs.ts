@@ -1,3 +1,4 @@
+import type { DatabaseCounters, DatabaseSnapshot } from './db-stats.js'
 import { spreadOf, type LatencySummary, type Spread } from './percentiles.js'
 import type { RateRun, RateSummary, Verdict } from './results.js'
 import { failureCount } from './verdict.js'
@@ -36,8 +37,25 @@ export function summarizeRate(runs: readonly RateRun[], verdict: Verdict): RateS
       const platformCpu = r.usage.groups.filter((g) => !NOT_PLATFORM.has(g.name)).reduce((a, g) => a + g.cpuSeconds, 0)
       return r.accepted > 0 ? (platformCpu * 1000) / r.accepted : 0
     }),
+    databasePerOrder: medianDatabase(runs),
+    messagesPerOrder: medianRecord(runs.map((r) => r.perOrder.messages)),
     verdict,
   }
+}
+
+function medianRecord(records: readonly Record<string, number>[]): Record<string, number> {
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))]
+  return Object.fromEntries(keys.map((k) => [k, spreadOf(records.map((r) => r[k] ?? 0))?.median ?? 0]))
+}
+
+function medianDatabase(runs: readonly RateRun[]): DatabaseSnapshot | null {
+  const snapshots = runs.flatMap((r) => (r.perOrder.database ? [r.perOrder.database] : []))
+  if (snapshots.length === 0) return null
+  const dbs = [...new Set(snapshots.flatMap((s) => Object.keys(s)))]
+  const pick = (field: keyof DatabaseCounters) => (db: string) => spreadOf(snapshots.map((s) => s[db]?.[field] ?? 0))?.median ?? 0
+  return Object.fromEntries(
+    dbs.map((db) => [db, { transactions: pick('transactions')(db), rowsWritten: pick('rowsWritten')(db), rowsRead: pick('rowsRead')(db) }]),
+  )
 }
 
 function latencySpread(summaries: (LatencySummary | null)[]): RateSummary['http'] {

@@ -9,6 +9,7 @@ t.test('no options: the short default profile, a step run', async (t) => {
   t.same(settings.rates.slice(0, 3), [25, 50, 75])
   t.equal(settings.rates.at(-1), 500)
   t.equal(writeReport, true)
+  t.equal(settings.vacuum, true)
 })
 
 t.test('fixed rates, steps, intake and thresholds', async (t) => {

@@ -13,7 +13,8 @@ function result(runs: RateRun[][], over: Partial<BenchResult> = {}): BenchResult
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:05:00.000Z',
     machine: { cpuModel: 'Test CPU @ 2.0GHz', cores: 2, memoryGb: 24, kernel: 'Linux 6.1', node: 'v24.0.0', loadAverage: [1.5, 1.25, 0.5] },
-    settings: { mode: 'step', intake: false, rates: [50, 100], warmupSeconds: 5, durationSeconds: 20, runs: runs[0]?.length ?? 1, drainTimeoutSeconds: 60, skus: 100, connections: 256, thresholds: DEFAULT_THRESHOLDS },
+    database: { server_version: '15.14 (Debian 15.14-0+deb12u1)', autovacuum: 'off', fsync: 'on' },
+    settings: { mode: 'step', intake: false, rates: [50, 100], warmupSeconds: 5, durationSeconds: 20, runs: runs[0]?.length ?? 1, drainTimeoutSeconds: 60, skus: 100, connections: 256, vacuum: true, thresholds: DEFAULT_THRESHOLDS },
     summaries,
     highestSustainable: 50,
     runs: runs.flat(),
@@ -28,6 +29,8 @@ t.test('a step run renders the machine, settings, verdict, table and CPU by proc
   t.match(md, 'Test CPU @ 2.0GHz, 2 cores, 24 GiB')
   t.match(md, 'Load average at start 1.50 / 1.25 / 0.50')
   t.match(md, '`make bench`')
+  t.match(md, 'PostgreSQL 15.14 (autovacuum off, fsync on).')
+  t.match(md, '`VACUUM (ANALYZE)` of the platform databases before each run')
   t.match(md, '**Highest sustainable rate: 50 orders/s** — at 100/s: end-to-end p99 2.00 s > 1.00 s.')
   t.match(md, '| 50 | 50.0 | 50.0 | 10 / 10 / 10 / 10 | 200 / 200 / 200 / 200 | 0 | 0 | 4 | 0.5 | 6.0 | yes |')
   t.match(md, '| 100 | 100.0 | 100.0 | 10 / 10 / 10 / 10 | 300 / 300 / 2000 / 300 | 2 | 0 | 4 | 0.5 | 3.0 | **no** |')
@@ -35,6 +38,8 @@ t.test('a step run renders the machine, settings, verdict, table and CPU by proc
   t.match(md, /\| order \| 0\.20 \| 0\.20 \| 150 \| 150 \|/)
   t.match(md, '- 100/s: failures over 1 run: HTTP 503 SERVICE_UNAVAILABLE ×2; end-to-end p99 2.00 s > 1.00 s')
   t.notMatch(md, '- 50/s:', 'a clean rate has no failure line')
+  t.match(md, '| database orchestrator: transactions / rows written / rows read | 8.0 / 20.0 / 500 | 8.0 / 20.0 / 500 |')
+  t.match(md, '| stream ORDERS: messages | 6.0 | 6.0 |')
 })
 
 t.test('repeated runs show the median with min–max', async (t) => {

@@ -31,6 +31,10 @@ export function rateRun(rate: number, over: Partial<RateRun> = {}): RateRun {
       ],
       machine: { busyCores: 0.5, otherCores: 0.15 },
     },
+    perOrder: {
+      database: { order: { transactions: 3, rowsWritten: 9, rowsRead: 40 }, orchestrator: { transactions: 8, rowsWritten: 20, rowsRead: 500 } },
+      messages: { ORDERS: 6, INVENTORY: 4 },
+    },
     ...over,
   }
 }
