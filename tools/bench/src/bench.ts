@@ -77,11 +77,13 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       keyPrefix: `bench-${startedAt.getTime().toString(36)}`,
       log,
     }
+    const initialBacklog = (await ctx.busSnapshot()).consumerBacklog
     const runs: RateRun[] = []
     const summaries: RateSummary[] = []
     for (const rate of settings.rates) {
       const rateRuns: RateRun[] = []
       for (let k = 1; k <= settings.runs && !envt.signal?.aborted; k++) {
+        await settle(ctx, initialBacklog, settings.drainTimeoutSeconds, envt.signal)
         if (settings.vacuum) await dbStats?.vacuum()
         log(`rate ${rate}/s, run ${k}/${settings.runs}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`)
         const run = await runRate(ctx, {
@@ -126,6 +128,22 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       await runDevScript(envt.root, 'down', log)
     }
   }
+}
+
+/**
+ * Waits until the consumers are back to the backlog they had when the benchmark began, so a
+ * run that overloaded the system does not hand its leftovers to the next one.
+ */
+async function settle(ctx: RateRunContext, baseline: number, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000
+  let backlog = (await ctx.busSnapshot()).consumerBacklog
+  if (backlog <= baseline) return
+  ctx.log(`waiting for the consumers' backlog (${backlog} messages) to clear before the next run`)
+  while (backlog > baseline && Date.now() < deadline && !signal?.aborted) {
+    await sleep(1000)
+    backlog = (await ctx.busSnapshot()).consumerBacklog
+  }
+  if (backlog > baseline) ctx.log(`  still ${backlog} messages behind (${baseline} at the start); going on`)
 }
 
 /** Uses the running services when all needed are up; starts them when none is; refuses a half-running system. */
