@@ -8,7 +8,8 @@ import { cancelOrder, getOrder, placeOrder, stock, uniqueSku, waitForStatus } fr
 // one NATS namespace. Tests use SKUs of their own, so they share the platform.
 // One retry inside the payment client: tok_unavailable's two failures then outlast the client and
 // the consumer's backoff redelivers the command, so both layers of retry are exercised.
-const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' } } })
+// A step deadline of 8 s: short enough for the TIMEOUT test, long enough for a loaded machine.
+const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' }, orchestrator: { SAGA_STEP_TIMEOUT_MS: '8000' } } })
 
 async function consistent(t: Test, ids: string[], stockBefore: Record<string, number>) {
   const report = await checkConsistency(p, ids, stockBefore)
