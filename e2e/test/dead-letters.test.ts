@@ -36,7 +36,7 @@ const onHand = async (sku: string) => {
   return rows[0]
 }
 const command = <D extends MessageDefinition>(def: D, orderId: string, data: unknown) =>
-  makeEvent(def, { source: 'orderflow/e2e', subject: orderId, data: data })
+  makeEvent(def, { source: 'orderflow/e2e', subject: orderId, data })
 
 t.test('a malformed command lands in the DLQ at once, with its origin, and can be purged', async (t) => {
   const sku = uniqueSku('poison')
