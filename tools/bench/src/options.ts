@@ -16,13 +16,13 @@ export const usage = `usage: orderflow-bench [options]      (make bench BENCH_AR
 Drives orders through the public API at a fixed arrival rate (open model) and reports throughput,
 HTTP and end-to-end latency, failures, backlog and CPU/memory per process. Starts the system with
 tools/dev/up when nothing runs (and stops it at the end), or uses the running one.
-With no options: the short default profile, a step run (4/s, +4/s, 20 s each after 5 s warm-up).
+With no options: the short default profile, a step run (2/s, +2/s, 20 s each after 5 s warm-up).
 
   --rate N[,N…]        fixed rate(s) in orders/s, each run --runs times
   --step               climb from --start by --step-by to --max until the system stops keeping up
-  --start N            first rate of a step run (default 4)
-  --step-by N          increment of a step run (default 4)
-  --max N              last rate of a step run (default 200)
+  --start N            first rate of a step run (default 2)
+  --step-by N          increment of a step run (default 2)
+  --max N              last rate of a step run (default 100)
   --duration S         measured seconds per run (default 20 step, 30 fixed)
   --warmup S           warm-up seconds before each run, not counted (default 5 step, 10 fixed)
   --runs K             runs per rate: the report quotes medians and min–max (default 1)
@@ -80,9 +80,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (mode === 'fixed') {
     rates = (values.rate ?? '').split(',').map((r) => num('rate', r.trim(), 0))
   } else {
-    const start = num('start', values.start, 4)
-    const by = num('step-by', values['step-by'], 4)
-    const max = num('max', values.max, 200)
+    const start = num('start', values.start, 2)
+    const by = num('step-by', values['step-by'], 2)
+    const max = num('max', values.max, 100)
     if (max < start) throw new UsageError(`--max (${max}) is below --start (${start})`)
     rates = []
     for (let r = start; r <= max + 1e-9; r += by) rates.push(r)

@@ -55,7 +55,14 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
   }
   out.push(...throughputTable(result), '')
   if (opts.chartFile) out.push(`![${s.intake ? 'Intake' : 'End-to-end'} latency against offered rate](${opts.chartFile})`, '')
-  out.push('### CPU (cores busy) and peak memory by process during the measured window', '', ...usageTable(result.summaries), '')
+  out.push(
+    '### CPU and memory by process during the measured window',
+    '',
+    'Cores busy on average, with CPU milliseconds per accepted order in brackets (the database\'s share is its backends for that service\'s database); peak resident memory.',
+    '',
+    ...usageTable(result.summaries),
+    '',
+  )
   const work = workTable(result.summaries)
   if (work.length > 0) {
     out.push(
@@ -103,11 +110,11 @@ function usageTable(summaries: readonly RateSummary[]): string[] {
   // Busiest first, by the highest rate's figure: that is where the time goes.
   const last = summaries[summaries.length - 1]
   groups.sort((a, b) => (last?.cores[b]?.median ?? 0) - (last?.cores[a]?.median ?? 0))
-  const header = `| process | ${summaries.map((r) => `${r.rate}/s cores`).join(' | ')} | ${summaries.map((r) => `${r.rate}/s peak MiB`).join(' | ')} |`
+  const header = `| process | ${summaries.map((r) => `${r.rate}/s cores (ms/order)`).join(' | ')} | ${summaries.map((r) => `${r.rate}/s peak MiB`).join(' | ')} |`
   const align = `|---|${summaries.map(() => '---:').join('|')}|${summaries.map(() => '---:').join('|')}|`
   const rows = groups.map(
     (g) =>
-      `| ${g} | ${summaries.map((r) => cell(r.cores[g], (n) => n.toFixed(2))).join(' | ')} | ${summaries.map((r) => cell(r.peakRssMb[g], (n) => n.toFixed(0))).join(' | ')} |`,
+      `| ${g} | ${summaries.map((r) => `${cell(r.cores[g], (n) => n.toFixed(2))} (${r.cpuMsPerOrderByGroup[g] ? Math.round(r.cpuMsPerOrderByGroup[g].median) : '–'})`).join(' | ')} | ${summaries.map((r) => cell(r.peakRssMb[g], (n) => n.toFixed(0))).join(' | ')} |`,
   )
   const other = `| other work on the machine | ${summaries.map((r) => cell(r.otherCores, (n) => n.toFixed(2))).join(' | ')} | ${summaries.map(() => '').join(' | ')} |`
   return [header, align, ...rows, other]

@@ -85,6 +85,8 @@ export interface RateSummary {
   drainSeconds: Spread
   /** CPU cores used by each process group. */
   cores: Record<string, Spread>
+  /** CPU milliseconds of each process group per order accepted in the window. */
+  cpuMsPerOrderByGroup: Record<string, Spread>
   peakRssMb: Record<string, Spread>
   /** Busy cores of the whole machine, and those of other work. */
   machineBusyCores: Spread

@@ -1,5 +1,6 @@
 import type { DatabaseCounters, DatabaseSnapshot } from './db-stats.js'
 import { spreadOf, type LatencySummary, type Spread } from './percentiles.js'
+import type { GroupUsage } from './process-monitor.js'
 import type { RateRun, RateSummary, Verdict } from './results.js'
 import { failureCount } from './verdict.js'
 
@@ -16,8 +17,16 @@ export function summarizeRate(runs: readonly RateRun[], verdict: Verdict): RateS
   if (!first) throw new RangeError('no runs to summarise')
   const of = (pick: (r: RateRun) => number): Spread => spreadOf(runs.map(pick)) as Spread
   const groups = [...new Set(runs.flatMap((r) => r.usage.groups.map((g) => g.name)))]
-  const perGroup = (pick: 'cores' | 'peakRssMb') =>
-    Object.fromEntries(groups.map((name) => [name, of((r) => r.usage.groups.find((g) => g.name === name)?.[pick] ?? 0)]))
+  const perGroup = (pick: (g: GroupUsage, run: RateRun) => number) =>
+    Object.fromEntries(
+      groups.map((name) => [
+        name,
+        of((r) => {
+          const g = r.usage.groups.find((x) => x.name === name)
+          return g ? pick(g, r) : 0
+        }),
+      ]),
+    )
   return {
     rate: first.rate,
     runs: runs.length,
@@ -29,8 +38,9 @@ export function summarizeRate(runs: readonly RateRun[], verdict: Verdict): RateS
     deadLetters: of((r) => r.deadLetters),
     backlogAtStop: of((r) => r.backlogAtStop.ordersInFlight),
     drainSeconds: of((r) => r.drain.seconds),
-    cores: perGroup('cores'),
-    peakRssMb: perGroup('peakRssMb'),
+    cores: perGroup((g) => g.cores),
+    cpuMsPerOrderByGroup: perGroup((g, r) => (r.accepted > 0 ? (g.cpuSeconds * 1000) / r.accepted : 0)),
+    peakRssMb: perGroup((g) => g.peakRssMb),
     machineBusyCores: of((r) => r.usage.machine.busyCores),
     otherCores: of((r) => r.usage.machine.otherCores),
     cpuMsPerOrder: of((r) => {

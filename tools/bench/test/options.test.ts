@@ -6,8 +6,8 @@ const parse = (...argv: string[]) => parseOptions(argv) as BenchOptions
 t.test('no options: the short default profile, a step run', async (t) => {
   const { settings, writeReport } = parse()
   t.match(settings, { mode: 'step', intake: false, durationSeconds: 20, warmupSeconds: 5, runs: 1 })
-  t.same(settings.rates.slice(0, 3), [4, 8, 12])
-  t.equal(settings.rates.at(-1), 200)
+  t.same(settings.rates.slice(0, 3), [2, 4, 6])
+  t.equal(settings.rates.at(-1), 100)
   t.equal(writeReport, true)
   t.equal(settings.vacuum, true)
 })
