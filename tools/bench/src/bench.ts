@@ -87,6 +87,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
         if (settings.vacuum) await dbStats?.vacuum()
         log(`rate ${rate}/s, run ${k}/${settings.runs}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`)
         const run = await runRate(ctx, {
+          runLabel: String(runs.length + rateRuns.length + 1),
           rate,
           warmupSeconds: settings.warmupSeconds,
           durationSeconds: settings.durationSeconds,

@@ -28,6 +28,8 @@ export interface RateRunContext {
 }
 
 export interface RateRunSettings {
+  /** Tells this run's idempotency keys from every other run's of the benchmark, e.g. `3`. */
+  runLabel: string
   rate: number
   warmupSeconds: number
   durationSeconds: number
@@ -71,7 +73,7 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
       if (index === warmupCount) monitor = startProcessMonitor(ctx.classify)
       const record: OrderRecord = { warmup: index < warmupCount, sentAt }
       records.push(record)
-      void ctx.api.placeOrder(ctx.orderBody(index), `${ctx.keyPrefix}-${s.rate}-${index}`).then((result) => {
+      void ctx.api.placeOrder(ctx.orderBody(index), `${ctx.keyPrefix}-${s.runLabel}-${index}`).then((result) => {
         record.answeredAt = performance.now()
         record.result = result
       })
@@ -83,7 +85,12 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
   const usage = (monitor ?? startProcessMonitor(ctx.classify)).stop()
   const stoppedAt = performance.now()
 
-  const outcomeOf = (r: OrderRecord): Outcome | undefined => (r.result?.kind === 'accepted' ? ctx.outcomes.get(r.result.orderId) : undefined)
+  // An outcome older than the request belongs to an earlier order with the same id (a replayed
+  // idempotency key): it says nothing about this one.
+  const outcomeOf = (r: OrderRecord): Outcome | undefined => {
+    const outcome = r.result?.kind === 'accepted' ? ctx.outcomes.get(r.result.orderId) : undefined
+    return outcome && outcome.at >= r.sentAt ? outcome : undefined
+  }
   const unfinished = () => records.filter((r) => r.result === undefined || (r.result.kind === 'accepted' && outcomeOf(r) === undefined)).length
   const atStop = await ctx.busSnapshot()
   const ordersInFlight = unfinished()
