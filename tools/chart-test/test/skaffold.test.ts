@@ -1,9 +1,9 @@
 // skaffold.yaml builds an image for every service from paths that exist, deploys the chart with
-// those images, and forwards every API port.
+// those images, and forwards every API port; its `load` config runs the k6 scripts in the cluster.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { parseAllDocuments } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import { repoRoot } from './lib/render.js'
 import { serviceFolders } from './lib/services.js'
 import * as variants from './lib/variants.js'
@@ -19,11 +19,17 @@ interface HelmRelease {
   valuesFiles?: string[]
   setValueTemplates?: Record<string, string>
 }
+interface VerifyStep {
+  name: string
+  executionMode?: { kubernetesCluster?: { jobManifestPath?: string; overrides?: string } }
+  container: { name: string; image: string; command?: string[]; args?: string[]; env?: { name: string; value: string }[] }
+}
 interface Config {
   apiVersion: string
   metadata: { name: string }
   requires?: { configs: string[] }[]
   build?: { artifacts: Artifact[] }
+  verify?: VerifyStep[]
   deploy?: { helm?: { releases: HelmRelease[] } }
   portForward?: { resourceType: string; resourceName: string; port: number; localPort: number }[]
   profiles?: { name: string; deploy?: { helm?: { releases: HelmRelease[] } } }[]
@@ -76,8 +82,28 @@ t.test('port-forwards for the APIs', async (t) => {
 t.test('a separate load-test config that requires the app', async (t) => {
   t.ok(load, 'config "load"')
   t.same(load?.requires?.flatMap((r) => r.configs), ['orderflow'])
-  const context = load?.build?.artifacts[0]?.context ?? ''
+  const artifact = load?.build?.artifacts[0]
+  const context = artifact?.context ?? ''
   t.equal(context, 'load', 'builds the k6 scripts from load/')
-  if (!exists(context)) t.pass('load/ (k6 scripts and their Dockerfile) comes with the load-testing issue', { todo: true })
-  else t.ok(exists(join(context, 'Dockerfile')), 'load/Dockerfile')
+  t.ok(exists(join(context, artifact?.docker?.dockerfile ?? 'Dockerfile')), 'load/Dockerfile')
+  t.ok(exists(join(context, '.dockerignore')), 'load/.dockerignore')
+
+  const steps = load?.verify ?? []
+  t.ok(steps.length > 0, 'verify steps')
+  for (const step of steps) {
+    t.equal(step.container.image, artifact?.image, `${step.name}: runs the built image`)
+    t.match(step.container.args, ['run', /^\/scripts\/\w+\.js$/], `${step.name}: runs a script of the image`)
+    t.ok(exists(join(context, String(step.container.args?.[1]).replace(/^\/scripts\//, ''))), `${step.name}: the script is in load/`)
+    const manifest = step.executionMode?.kubernetesCluster?.jobManifestPath
+    if (!t.ok(manifest !== undefined && exists(manifest), `${step.name}: runs in the cluster from a Job manifest that exists`) || manifest === undefined) continue
+    const job = parse(readFileSync(join(repoRoot, manifest), 'utf8')) as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string }[] }[] } } } }
+    t.equal(job.kind, 'Job', `${manifest} is a Job`)
+    // skaffold keeps only the manifest's container of the verify container's name (the rest of
+    // that container, env included, stays); with no such container the env would be lost.
+    const containers = job.spec?.template?.spec?.containers ?? []
+    t.same(containers.map((c) => c.name), [step.container.name], `${manifest}: one container, named like the verify container`)
+    // skaffold appends the step's env to the Job's: a name in both would be set twice.
+    const jobEnv = new Set(containers[0]?.env?.map((e) => e.name))
+    t.same((step.container.env ?? []).map((e) => e.name).filter((name) => jobEnv.has(name)), [], `${step.name}: no variable set both here and in ${manifest}`)
+  }
 })
