@@ -8,7 +8,7 @@
 import crypto from 'k6/crypto'
 import encoding from 'k6/encoding'
 
-/** The order service (ORDER_URL is what the skaffold `load` verify step sets). */
+/** The order service (`ORDER_URL` is accepted as another name for it). */
 export const BASE_URL = stripSlash(__ENV.BASE_URL || __ENV.ORDER_URL || 'http://127.0.0.1:8081')
 export const INVENTORY_URL = stripSlash(__ENV.INVENTORY_URL || 'http://127.0.0.1:8083')
 

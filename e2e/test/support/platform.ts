@@ -36,7 +36,7 @@ const FAST: Record<ServiceName, Record<string, string>> = {
   fulfillment: { FULFILLMENT_SHIP_AFTER_MS: '300', FULFILLMENT_DELIVER_AFTER_MS: '300', FULFILLMENT_SCHEDULER_INTERVAL_MS: '50' },
   notification: {},
   // Generous: a loaded CI machine must not turn slow steps into TIMEOUTs. The deadline test sets its own.
-  orchestrator: { SAGA_STEP_TIMEOUT_MS: '30000', SAGA_DEADLINE_SCAN_INTERVAL_MS: '100' },
+  orchestrator: { SAGA_STEP_TIMEOUT_MS: '120000', SAGA_DEADLINE_SCAN_INTERVAL_MS: '100' },
   order: {},
 }
 
