@@ -4,7 +4,7 @@ import { OrderCancelled, OrderConfirmed, OrderCreated, OrderFailed } from '@orde
 import { connectBus, createTopology } from '@orderflow/messaging'
 import { pino } from 'pino'
 import { readBusSnapshot } from './bus-stats.js'
-import { connectDatabaseStats } from './db-stats.js'
+import { connectDatabaseStats, type DatabaseStats } from './db-stats.js'
 import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
 import { readMachineInfo } from './machine-info.js'
 import type { BenchOptions } from './options.js'
@@ -80,23 +80,20 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
     const initialBacklog = (await ctx.busSnapshot()).consumerBacklog
     const runs: RateRun[] = []
     const summaries: RateSummary[] = []
+    let stoppedEarly: string | null = null
     for (const rate of settings.rates) {
       const rateRuns: RateRun[] = []
       for (let k = 1; k <= settings.runs && !envt.signal?.aborted; k++) {
-        await settle(ctx, initialBacklog, settings.drainTimeoutSeconds, envt.signal)
-        if (settings.vacuum) await dbStats?.vacuum()
-        log(`rate ${rate}/s, run ${k}/${settings.runs}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`)
-        const run = await runRate(ctx, {
-          runLabel: String(runs.length + rateRuns.length + 1),
-          rate,
-          warmupSeconds: settings.warmupSeconds,
-          durationSeconds: settings.durationSeconds,
-          drainTimeoutSeconds: settings.drainTimeoutSeconds,
-          drainConsumers: !settings.intake,
-          ...(envt.signal ? { signal: envt.signal } : {}),
-        })
-        rateRuns.push(run)
-        log(`  ${describeRun(run, settings.intake)}`)
+        try {
+          const run = await runOnce(ctx, opts, dbStats, { rate, k, label: String(runs.length + rateRuns.length + 1), initialBacklog }, envt.signal)
+          rateRuns.push(run)
+          log(`  ${describeRun(run, settings.intake)}`)
+        } catch (error) {
+          // Keep what was measured: the runs so far are still written out and reported.
+          stoppedEarly = `rate ${rate}/s run ${k}: ${error instanceof Error ? error.message : String(error)}`
+          log(`stopping early: ${stoppedEarly}`)
+          break
+        }
         await sleep(COOL_DOWN_MS)
       }
       if (rateRuns.length === 0) break
@@ -105,7 +102,8 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       summaries.push(summary)
       log(`  ${rate}/s: ${summary.verdict.sustainable ? 'sustainable' : `NOT sustainable (${summary.verdict.reasons.join('; ')})`}`)
       if (settings.mode === 'step' && !summary.verdict.sustainable) break
-      if (envt.signal?.aborted) break
+      if (envt.signal?.aborted) stoppedEarly ??= 'interrupted'
+      if (stoppedEarly !== null) break
     }
     await outcomes.close()
     return {
@@ -118,6 +116,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       settings,
       summaries,
       highestSustainable: settings.mode === 'step' ? highestSustainable(summaries) : null,
+      stoppedEarly,
       runs,
     }
   } finally {
@@ -129,6 +128,32 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       await runDevScript(envt.root, 'down', log)
     }
   }
+}
+
+/** One run of one rate: settle, vacuum, then measure. */
+async function runOnce(
+  ctx: RateRunContext,
+  opts: BenchOptions,
+  dbStats: DatabaseStats | undefined,
+  run: { rate: number; k: number; label: string; initialBacklog: number },
+  signal: AbortSignal | undefined,
+): Promise<RateRun> {
+  const { settings } = opts
+  // Intake runs leave the saga behind by design; waiting for it would only stretch the run.
+  if (!settings.intake) await settle(ctx, run.initialBacklog, settings.drainTimeoutSeconds, signal)
+  if (settings.vacuum) {
+    await dbStats?.vacuum().catch((error: unknown) => ctx.log(`  VACUUM skipped: ${error instanceof Error ? error.message : String(error)}`))
+  }
+  ctx.log(`rate ${run.rate}/s, run ${run.k}/${settings.runs}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`)
+  return runRate(ctx, {
+    runLabel: run.label,
+    rate: run.rate,
+    warmupSeconds: settings.warmupSeconds,
+    durationSeconds: settings.durationSeconds,
+    drainTimeoutSeconds: settings.drainTimeoutSeconds,
+    drainConsumers: !settings.intake,
+    ...(signal ? { signal } : {}),
+  })
 }
 
 /**

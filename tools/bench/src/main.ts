@@ -38,7 +38,7 @@ export async function main(argv: string[], env = process.env, out = (s: string) 
     const file = writeResult(result)
     out(`results: ${file}`)
     if (options.writeReport && result.summaries.length > 0) out(`report: ${writeReport(result, argv)}`)
-    return 0
+    return result.stoppedEarly === null ? 0 : 1
   } catch (error) {
     out(`orderflow-bench: ${error instanceof Error ? error.message : String(error)}`)
     return 1

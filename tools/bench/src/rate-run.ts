@@ -59,7 +59,7 @@ const STATS_FLUSH_MS = 1_500
  */
 export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<RateRun> {
   const before = await ctx.busSnapshot()
-  const dbBefore = await ctx.databaseSnapshot?.()
+  const dbBefore = await readDatabase(ctx)
   const startedAt = new Date().toISOString()
   const warmupCount = Math.floor(s.warmupSeconds * s.rate)
   const records: OrderRecord[] = []
@@ -110,9 +110,9 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
   if (!drained) ctx.log(`  not drained after ${s.drainTimeoutSeconds} s: ${unfinished()} orders unfinished, consumer backlog ${after.consumerBacklog}`)
 
   let dbAfter: DatabaseSnapshot | undefined
-  if (dbBefore && ctx.databaseSnapshot) {
+  if (dbBefore) {
     await sleep(STATS_FLUSH_MS)
-    dbAfter = await ctx.databaseSnapshot()
+    dbAfter = await readDatabase(ctx)
   }
   const acceptedAll = records.filter((r) => r.result?.kind === 'accepted').length
   const measured = records.filter((r) => !r.warmup)
@@ -151,6 +151,19 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
         Object.entries(after.messagesByStream).map(([stream, n]) => [stream, acceptedAll > 0 ? (n - (before.messagesByStream[stream] ?? 0)) / acceptedAll : 0]),
       ),
     },
+  }
+}
+
+/**
+ * The database counters, or undefined: a shared server that is out of connections must cost
+ * the run its per-order database figures, not the run itself.
+ */
+async function readDatabase(ctx: RateRunContext): Promise<DatabaseSnapshot | undefined> {
+  try {
+    return await ctx.databaseSnapshot?.()
+  } catch (error) {
+    ctx.log(`  database statistics not read: ${error instanceof Error ? error.message : String(error)}`)
+    return undefined
   }
 }
 

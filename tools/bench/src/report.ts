@@ -44,6 +44,7 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
     `- **${s.intake ? 'Completed' : 'End to end'}** is ${s.intake ? 'the POST leaving the client → `order.evt.created` seen on NATS (the outbox relay)' : "the POST leaving the client → the saga's outcome event (`order.evt.saga.confirmed|failed|cancelled`) seen on NATS"}.`,
     '',
   ]
+  if (result.stoppedEarly) out.push(`**Stopped early** (${result.stoppedEarly}): the table holds the runs done before.`, '')
   if (s.mode === 'step') {
     const best = result.highestSustainable
     const firstFail = result.summaries.find((r) => !r.verdict.sustainable)

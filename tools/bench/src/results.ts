@@ -146,5 +146,7 @@ export interface BenchResult {
   summaries: RateSummary[]
   /** Step mode: the highest rate sustained before the first that was not; null if none was. */
   highestSustainable: number | null
+  /** Why the benchmark stopped before its plan was done (an error, Ctrl-C); null when it finished. */
+  stoppedEarly: string | null
   runs: RateRun[]
 }

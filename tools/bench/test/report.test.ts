@@ -17,6 +17,7 @@ function result(runs: RateRun[][], over: Partial<BenchResult> = {}): BenchResult
     settings: { mode: 'step', intake: false, rates: [50, 100], warmupSeconds: 5, durationSeconds: 20, runs: runs[0]?.length ?? 1, drainTimeoutSeconds: 60, skus: 100, connections: 256, vacuum: true, thresholds: DEFAULT_THRESHOLDS },
     summaries,
     highestSustainable: 50,
+    stoppedEarly: null,
     runs: runs.flat(),
     ...over,
   }
@@ -50,6 +51,9 @@ t.test('repeated runs show the median with min–max', async (t) => {
   t.match(md, 'cells: median, with min–max across runs')
   t.notMatch(md, 'Highest sustainable')
   t.notMatch(md, '![', 'no chart without a chart file')
+  t.notMatch(md, 'Stopped early')
+  const stopped = renderSection(result([runs], { stoppedEarly: 'rate 50/s run 2: sorry, too many clients already' }), { command: 'make bench' })
+  t.match(stopped, '**Stopped early** (rate 50/s run 2: sorry, too many clients already)')
 })
 
 t.test('merging keeps the notes and the other sections, replacing only its own', async (t) => {
