@@ -20,6 +20,7 @@ export interface ServiceProcess {
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const exitWithParent = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url))
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
@@ -51,7 +52,7 @@ export async function startServiceProcess(t: TestLike, name: string, env: Record
   let child: ChildProcess | undefined
   let output = ''
   const start = async () => {
-    const spawned = spawn(process.execPath, ['--import=tsx', '--conditions=orderflow-source', main], {
+    const spawned = spawn(process.execPath, ['--import=tsx', '--conditions=orderflow-source', `--import=${exitWithParent}`, main], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH,
@@ -62,7 +63,7 @@ export async function startServiceProcess(t: TestLike, name: string, env: Record
         ...env,
         PORT: String(port),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     })
     child = spawned
     const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000))
