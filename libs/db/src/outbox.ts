@@ -28,6 +28,23 @@ export interface EnqueueOptions {
    * @default the subject the event's definition in `@orderflow/contracts` declares
    */
   subjectOf?: (event: CloudEvent) => string
+  /**
+   * The trace context to send with the events, as `captureTraceContext()` returned it earlier.
+   * For work that runs outside the request or message that caused it (a scheduler, a sweep):
+   * its events then continue that trace rather than start none.
+   * @default the active OpenTelemetry context
+   */
+  traceContext?: Readonly<Record<string, string>> | null
+}
+
+/**
+ * The active trace context as `traceparent`/`tracestate` headers: store it with work done later,
+ * and hand it to `enqueueEvents` then.
+ */
+export function captureTraceContext(): Record<string, string> {
+  const headers: Record<string, string> = {}
+  propagation.inject(context.active(), headers)
+  return headers
 }
 
 /**
@@ -44,8 +61,7 @@ export interface EnqueueOptions {
  */
 export function enqueueEvents(em: EntityManager, events: readonly CloudEvent[], options: EnqueueOptions = {}): void {
   const checked = events.map((event) => assertEvent(event))
-  const headers: Record<string, string> = {}
-  propagation.inject(context.active(), headers)
+  const headers = options.traceContext ? { ...options.traceContext } : captureTraceContext()
   for (const { event, definition } of checked) {
     em.create(OutboxMessage, {
       id: event.id,

@@ -4,7 +4,7 @@ import { context, propagation, trace, TraceFlags } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { ContractViolationError } from '@orderflow/contracts'
-import { enqueueEvents, OutboxMessage } from '@orderflow/db'
+import { captureTraceContext, enqueueEvents, OutboxMessage } from '@orderflow/db'
 import { confirmedEvent, query, setupDatabase } from './fixtures/helpers.js'
 import { Widget } from './fixtures/widget.entity.js'
 
@@ -107,6 +107,16 @@ void t.test('the active trace context is captured as headers', async (t) => {
   const byId = new Map(rows.map((r) => [r.id, r.headers]))
   t.same(byId.get(event.id), { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })
   t.same(byId.get(untraced.id), {}, 'outside a trace there is nothing to carry')
+
+  // Work done later (a scheduler) continues the trace it captured, whatever is active then.
+  const captured = await context.with(trace.setSpanContext(context.active(), spanContext), () => Promise.resolve(captureTraceContext()))
+  t.same(captured, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })
+  const later = confirmedEvent()
+  const laterEm = orm.em.fork()
+  enqueueEvents(laterEm, [later], { traceContext: captured })
+  await laterEm.flush()
+  const [row] = await query<{ headers: Record<string, string> }>(url, 'select headers from outbox where id = $1', [later.id])
+  t.same(row?.headers, captured, 'a stored trace context is sent instead of the (empty) active one')
 })
 
 void t.test('the global EntityManager refuses work: fork one per request or message', (t) => {

@@ -36,6 +36,11 @@ export const Shipment = defineEntity({
     shippingAddress: p.json<StoredAddress>().nullable(),
     /** When the scheduler takes the next step; null once the shipment is DELIVERED or CANCELLED. */
     nextStepAt: p.datetime().nullable(),
+    /**
+     * The trace of the order that created the shipment (`traceparent`…), so the scheduler's later
+     * steps continue it; null for rows written before it was kept.
+     */
+    traceContext: p.json<Record<string, string>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

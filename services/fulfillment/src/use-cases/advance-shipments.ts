@@ -27,6 +27,8 @@ export async function advanceDueShipments(orm: Orm, schedule: ShipmentSchedule, 
   })
 }
 
+// The scheduler runs outside any order's trace: each step's event continues the trace stored
+// with the shipment, so one order's steps still share one trace id.
 function advance(em: EntityManager, shipment: IShipment, schedule: ShipmentSchedule, now: Date): void {
   const step = nextStep(shipment.status)
   if (step === 'SHIPPED') {
@@ -35,11 +37,11 @@ function advance(em: EntityManager, shipment: IShipment, schedule: ShipmentSched
     shipment.carrier = carrier
     shipment.trackingNumber = trackingNumber
     shipment.nextStepAt = after(now, schedule.deliverAfterMs)
-    enqueueEvents(em, [stepEvent(ShipmentShipped, shipment, now)])
+    enqueueEvents(em, [stepEvent(ShipmentShipped, shipment, now)], { traceContext: shipment.traceContext })
   } else if (step === 'DELIVERED') {
     shipment.status = 'DELIVERED'
     shipment.nextStepAt = null
-    enqueueEvents(em, [stepEvent(ShipmentDelivered, shipment, now)])
+    enqueueEvents(em, [stepEvent(ShipmentDelivered, shipment, now)], { traceContext: shipment.traceContext })
   } else {
     // The check constraint keeps final shipments unscheduled; clear it should one appear anyway.
     shipment.nextStepAt = null

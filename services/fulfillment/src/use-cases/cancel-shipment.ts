@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { LockMode } from '@mikro-orm/core'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { makeEvent, ShipmentCancelled, ShipmentCancelRefused, type CloudEvent } from '@orderflow/contracts'
-import { enqueueEvents } from '@orderflow/db'
+import { captureTraceContext, enqueueEvents } from '@orderflow/db'
 import { cancelDecision } from '../domain/shipment-status.js'
 import { Shipment, type IShipment } from '../entities/shipment.entity.js'
 import { EVENT_SOURCE } from '../service-info.js'
@@ -31,6 +31,7 @@ export async function cancelShipment(em: EntityManager, orderId: string, now = n
       items: null,
       shippingAddress: null,
       nextStepAt: null,
+      traceContext: captureTraceContext(),
       createdAt: now,
       updatedAt: now,
     })

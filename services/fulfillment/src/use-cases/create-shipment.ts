@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { LockMode } from '@mikro-orm/core'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { ShipmentPicking, type CreateShipment, type DataOf } from '@orderflow/contracts'
-import { enqueueEvents } from '@orderflow/db'
+import { captureTraceContext, enqueueEvents } from '@orderflow/db'
 import { Shipment } from '../entities/shipment.entity.js'
 import { after, type ShipmentSchedule } from './schedule.js'
 import { stepEvent } from './shipment-events.js'
@@ -38,6 +38,7 @@ export async function createShipment(
     items: command.items,
     shippingAddress: command.shippingAddress ?? null,
     nextStepAt: after(now, schedule.shipAfterMs),
+    traceContext: captureTraceContext(),
     createdAt: now,
     updatedAt: now,
   })
