@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { eventually } from '@orderflow/testing/service'
 import { checkConsistency } from './support/consistency.js'
@@ -21,6 +22,21 @@ async function units(sku: string): Promise<{ onHand: number; reserved: number }>
   return res.json<{ onHand: number; reserved: number }>()
 }
 
+/** Every message about the order in the platform's domain streams, with the trace id it carries. */
+async function messagesAbout(orderId: string): Promise<{ subject: string; traceId: string | undefined }[]> {
+  const found: { subject: string; traceId: string | undefined }[] = []
+  const { jsm } = p.tb.order.bus
+  for (const stream of ['ORDERS', 'INVENTORY', 'PAYMENTS', 'FULFILLMENT'].map((s) => p.topology.stream(s))) {
+    const { state } = await jsm.streams.info(stream)
+    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+      const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null)
+      if (!m || m.json<{ subject?: string }>().subject !== orderId) continue
+      found.push({ subject: m.subject, traceId: m.header.get('traceparent').split('-')[1] })
+    }
+  }
+  return found
+}
+
 const sagaState = (p: Platform, orderId: string) =>
   p.tb.orchestrator.orm.em
     .fork()
@@ -30,7 +46,8 @@ const sagaState = (p: Platform, orderId: string) =>
 t.test('happy path: reserved, paid, confirmed, shipped, delivered, and the customer is told', async (t) => {
   const sku = uniqueSku('happy')
   const before = { [sku]: await stock(p, sku, 10) }
-  const id = await placeOrder(p, { sku, quantity: 2, unitPrice: 1250, email: 'happy@example.com' })
+  const traceId = randomBytes(16).toString('hex')
+  const id = await placeOrder(p, { sku, quantity: 2, unitPrice: 1250, email: 'happy@example.com', headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } })
 
   await waitForStatus(p, id, ['DELIVERED'])
   // Capture and shipping run side by side after confirmation: either may reach the timeline first.
@@ -64,6 +81,14 @@ t.test('happy path: reserved, paid, confirmed, shipped, delivered, and the custo
   t.ok(subjects.some((s) => /shipped/i.test(s)), 'told it shipped')
   t.ok(subjects.some((s) => /delivered/i.test(s)), 'told it arrived')
   await consistent(t, [id], before)
+
+  const messages = await messagesAbout(id)
+  t.ok(messages.length >= 12, `commands and events of every service (${messages.length})`)
+  t.same(
+    messages.filter((m) => m.traceId !== traceId).map((m) => m.subject),
+    [],
+    "every one carries the request's trace id",
+  )
 
   const late = await cancelOrder(p, id)
   t.equal(late.statusCode, 409, 'a delivered order cannot be cancelled')

@@ -3,6 +3,7 @@ import type { ServiceConfig, ServiceDefinition, ServiceWorkers } from '@orderflo
 import { randomNamespace } from '@orderflow/testing'
 import { serviceTestbed, type ServiceTestbed } from '@orderflow/testing/service'
 import { startSmtpCatcher, type SmtpCatcher } from '@orderflow/testing/smtp'
+import { initTracing } from '@orderflow/telemetry'
 import { fulfillmentService } from '@orderflow/fulfillment'
 import { inventoryService } from '@orderflow/inventory'
 import { notificationService } from '@orderflow/notification'
@@ -70,6 +71,9 @@ export interface Platform {
 }
 
 export async function startPlatform(t: TestLike, options: PlatformOptions = {}): Promise<Platform> {
+  // As runService does: spans follow async calls, so every message carries its order's trace.
+  const tracing = initTracing({ serviceName: 'e2e' })
+  t.teardown(() => tracing.shutdown())
   const namespace = randomNamespace()
   const smtp = await startSmtpCatcher(t)
   const processes = new Set(options.processes ?? [])

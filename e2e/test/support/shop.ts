@@ -29,6 +29,8 @@ export interface OrderRequest {
   unitPrice?: number
   token?: string
   email?: string
+  /** Extra request headers, e.g. `traceparent`. */
+  headers?: Record<string, string>
 }
 
 /** Places an order and returns its id. */
@@ -36,7 +38,7 @@ export async function placeOrder(p: Platform, o: OrderRequest): Promise<string> 
   const res = await p.tb.order.app.inject({
     method: 'POST',
     url: '/v1/orders',
-    headers: { ...auth(p), 'idempotency-key': randomUUID() },
+    headers: { ...auth(p), 'idempotency-key': randomUUID(), ...o.headers },
     payload: {
       customerId: 'c-e2e',
       email: o.email ?? 'ada@example.com',
