@@ -6,6 +6,7 @@ import { parseOptions, usage, UsageError } from './options.js'
 import { latencyChart } from './report-chart.js'
 import { mergeReport, renderSection, sectionKey } from './report.js'
 import type { BenchResult } from './results.js'
+import { summarizeRate } from './summarize-runs.js'
 
 /** The repository root: src/ and dist/ both sit in tools/bench/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -26,6 +27,14 @@ export async function main(argv: string[], env = process.env, out = (s: string) 
     out(usage)
     return 0
   }
+  if ('render' in options) {
+    // Regenerates the report from saved figures, e.g. after the report's format changed.
+    const saved = JSON.parse(readFileSync(options.render, 'utf8')) as BenchResult
+    // Summaries are derived figures: recompute them, so older files gain newer columns.
+    const summaries = saved.summaries.map((s) => summarizeRate(saved.runs.filter((r) => r.rate === s.rate), s.verdict))
+    out(`report: ${writeReport({ ...saved, summaries, stoppedEarly: saved.stoppedEarly ?? null })}`)
+    return 0
+  }
   // Ctrl-C stops sending, and the system is still stopped if the benchmark started it.
   const abort = new AbortController()
   const onSignal = () => {
@@ -34,10 +43,11 @@ export async function main(argv: string[], env = process.env, out = (s: string) 
   }
   process.once('SIGINT', onSignal)
   try {
-    const result = await runBenchmark(options, { root: ROOT, env, log: out, signal: abort.signal })
+    const command = argv.length === 0 ? 'make bench' : `make bench BENCH_ARGS="${argv.join(' ')}"`
+    const result = { ...(await runBenchmark(options, { root: ROOT, env, log: out, signal: abort.signal })), command }
     const file = writeResult(result)
     out(`results: ${file}`)
-    if (options.writeReport && result.summaries.length > 0) out(`report: ${writeReport(result, argv)}`)
+    if (options.writeReport && result.summaries.length > 0) out(`report: ${writeReport(result)}`)
     return result.stoppedEarly === null ? 0 : 1
   } catch (error) {
     out(`orderflow-bench: ${error instanceof Error ? error.message : String(error)}`)
@@ -56,14 +66,13 @@ function writeResult(result: BenchResult): string {
 }
 
 /** Rewrites this kind of run's section of docs/benchmarks.md and its chart; returns the report's path. */
-function writeReport(result: BenchResult, argv: string[]): string {
+function writeReport(result: BenchResult): string {
   const key = sectionKey(result.settings)
   // The default profile keeps the plain name; other kinds of run get their own chart.
   const chartFile = key === 'saga-step' ? 'benchmarks-latency.svg' : `benchmarks-latency-${key}.svg`
   const withChart = result.summaries.length > 1
   if (withChart) writeFileSync(join(ROOT, 'docs', chartFile), latencyChart(result))
-  const command = argv.length === 0 ? 'make bench' : `make bench BENCH_ARGS="${argv.join(' ')}"`
-  const section = renderSection(result, { command, ...(withChart ? { chartFile } : {}) })
+  const section = renderSection(result, { command: result.command ?? 'make bench', ...(withChart ? { chartFile } : {}) })
   const reportFile = join(ROOT, 'docs', 'benchmarks.md')
   const existing = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined
   writeFileSync(reportFile, mergeReport(existing, key, section))

@@ -34,7 +34,8 @@ With no options: the short default profile, a step run (2/s, +2/s, 20 s each aft
   --order-url URL      (default http://127.0.0.1:8081)
   --inventory-url URL  (default http://127.0.0.1:8083)
   --no-vacuum          do not VACUUM ANALYZE the platform databases before each run
-  --no-report          write bench-results/<time>.json only; leave docs/benchmarks.md alone`
+  --no-report          write bench-results/<time>.json only; leave docs/benchmarks.md alone
+  --render FILE        measure nothing: regenerate the report from a bench-results/*.json`
 
 /** Thrown for options that make no sense; the message is for the user. */
 export class UsageError extends Error {
@@ -42,7 +43,7 @@ export class UsageError extends Error {
 }
 
 /** Parses the command line; throws {@link UsageError} (or parseArgs' TypeError) on a bad one. */
-export function parseOptions(argv: string[]): BenchOptions | 'help' {
+export function parseOptions(argv: string[]): BenchOptions | 'help' | { render: string } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -64,10 +65,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'inventory-url': { type: 'string' },
       'no-report': { type: 'boolean' },
       'no-vacuum': { type: 'boolean' },
+      render: { type: 'string' },
       help: { type: 'boolean' },
     },
   })
   if (values.help) return 'help'
+  if (values.render !== undefined) return { render: values.render }
   if (values.rate !== undefined && values.step) throw new UsageError('--rate and --step exclude each other')
   const mode = values.rate !== undefined ? 'fixed' : 'step'
   const num = (name: string, raw: string | undefined, fallback: number, min = 1) => {

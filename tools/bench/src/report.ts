@@ -59,7 +59,7 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
   out.push(
     '### CPU and memory by process during the measured window',
     '',
-    'Cores busy on average, with CPU milliseconds per accepted order in brackets (the database\'s share is its backends for that service\'s database); peak resident memory.',
+    'Cores busy on average · CPU milliseconds per accepted order (medians of the runs; `postgres (x)` is the backends of service x\'s database); then peak resident memory.',
     '',
     ...usageTable(result.summaries),
     '',
@@ -93,14 +93,14 @@ function throughputTable(result: BenchResult): string[] {
       r.endToEnd ? `${cell(r.endToEnd.p50, ms)} / ${cell(r.endToEnd.p90, ms)} / ${cell(r.endToEnd.p99, ms)} / ${cell(r.endToEnd.max, ms)}` : '–',
       cell(r.failures, ms),
       cell(r.deadLetters, ms),
-      cell(r.backlogAtStop, ms),
+      `${cell(r.backlogAtStop, ms)} / ${cell(r.consumerBacklogAtStop, ms)}`,
       cell(r.drainSeconds, (n) => n.toFixed(1)),
       cell(r.cpuMsPerOrder, perS),
       r.verdict.sustainable ? 'yes' : '**no**',
     ].join(' | '),
   )
   return [
-    `| rate /s | accepted /s | completed /s | HTTP p50 / p90 / p99 / max (ms) | ${e2e} p50 / p90 / p99 / max (ms) | failed | dead letters | in flight at stop | drain (s) | CPU ms per order | sustainable |`,
+    `| rate /s | accepted /s | completed /s | HTTP p50 / p90 / p99 / max (ms) | ${e2e} p50 / p90 / p99 / max (ms) | failed | dead letters | backlog at stop: orders / messages | drain (s) | CPU ms per order | sustainable |`,
     '|---:|---:|---:|---|---|---:|---:|---:|---:|---:|:---:|',
     ...rows.map((r) => `| ${r} |`),
   ]
@@ -111,13 +111,13 @@ function usageTable(summaries: readonly RateSummary[]): string[] {
   // Busiest first, by the highest rate's figure: that is where the time goes.
   const last = summaries[summaries.length - 1]
   groups.sort((a, b) => (last?.cores[b]?.median ?? 0) - (last?.cores[a]?.median ?? 0))
-  const header = `| process | ${summaries.map((r) => `${r.rate}/s cores (ms/order)`).join(' | ')} | ${summaries.map((r) => `${r.rate}/s peak MiB`).join(' | ')} |`
+  const header = `| process | ${summaries.map((r) => `${r.rate}/s cores · ms/order`).join(' | ')} | ${summaries.map((r) => `${r.rate}/s peak MiB`).join(' | ')} |`
   const align = `|---|${summaries.map(() => '---:').join('|')}|${summaries.map(() => '---:').join('|')}|`
   const rows = groups.map(
     (g) =>
-      `| ${g} | ${summaries.map((r) => `${cell(r.cores[g], (n) => n.toFixed(2))} (${r.cpuMsPerOrderByGroup[g] ? Math.round(r.cpuMsPerOrderByGroup[g].median) : '–'})`).join(' | ')} | ${summaries.map((r) => cell(r.peakRssMb[g], (n) => n.toFixed(0))).join(' | ')} |`,
+      `| ${g} | ${summaries.map((r) => cpuCell(r, g)).join(' | ')} | ${summaries.map((r) => (r.peakRssMb[g] ? r.peakRssMb[g].median.toFixed(0) : '–')).join(' | ')} |`,
   )
-  const other = `| other work on the machine | ${summaries.map((r) => cell(r.otherCores, (n) => n.toFixed(2))).join(' | ')} | ${summaries.map(() => '').join(' | ')} |`
+  const other = `| other work on the machine | ${summaries.map((r) => r.otherCores.median.toFixed(2)).join(' | ')} | ${summaries.map(() => '').join(' | ')} |`
   return [header, align, ...rows, other]
 }
 
@@ -135,6 +135,12 @@ function workTable(summaries: readonly RateSummary[]): string[] {
   })
   const streamRows = streams.map((s) => `| stream ${s}: messages | ${summaries.map((r) => one(r.messagesPerOrder[s] ?? 0)).join(' | ')} |`)
   return [`| per order | ${summaries.map((r) => `${r.rate}/s`).join(' | ')} |`, `|---|${summaries.map(() => '---:').join('|')}|`, ...dbRows, ...streamRows]
+}
+
+function cpuCell(r: RateSummary, group: string): string {
+  const cores = r.cores[group]
+  const ms = r.cpuMsPerOrderByGroup[group]
+  return cores && ms ? `${cores.median.toFixed(2)} · ${Math.round(ms.median)}` : '–'
 }
 
 function failureLines(result: BenchResult): string[] {

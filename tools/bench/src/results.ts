@@ -81,7 +81,10 @@ export interface RateSummary {
   /** Failed orders (HTTP, network, saga, incomplete) per run. */
   failures: Spread
   deadLetters: Spread
+  /** Orders unfinished when the load stopped. */
   backlogAtStop: Spread
+  /** Consumers' pending + unacked messages (above the run's start) when the load stopped. */
+  consumerBacklogAtStop: Spread
   drainSeconds: Spread
   /** CPU cores used by each process group. */
   cores: Record<string, Spread>
@@ -137,6 +140,8 @@ export interface Thresholds {
 export interface BenchResult {
   version: 1
   id: string
+  /** The command line that ran it, as the report quotes it. */
+  command?: string
   startedAt: string
   finishedAt: string
   machine: MachineInfo

@@ -37,6 +37,7 @@ export function summarizeRate(runs: readonly RateRun[], verdict: Verdict): RateS
     failures: of(failureCount),
     deadLetters: of((r) => r.deadLetters),
     backlogAtStop: of((r) => r.backlogAtStop.ordersInFlight),
+    consumerBacklogAtStop: of((r) => r.backlogAtStop.consumerMessages),
     drainSeconds: of((r) => r.drain.seconds),
     cores: perGroup((g) => g.cores),
     cpuMsPerOrderByGroup: perGroup((g, r) => (r.accepted > 0 ? (g.cpuSeconds * 1000) / r.accepted : 0)),

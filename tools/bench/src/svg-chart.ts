@@ -33,7 +33,8 @@ export function renderLineChart(spec: LineChartSpec): string {
   const points = spec.series.flatMap((s) => s.points).filter((p) => p.y > 0)
   const ys = [...points.map((p) => p.y), ...(spec.reference ? [spec.reference.y] : [])]
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...ys, 10)))
-  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...ys, yMin * 10)))
+  // Headroom above the highest point, so a reference line at a round value is not drawn on the frame.
+  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...ys, yMin * 10) * 1.2))
   const xMax = niceCeiling(Math.max(...points.map((p) => p.x), 1))
   const px = (x: number) => MARGIN.left + (x / xMax) * plotW
   const py = (y: number) => MARGIN.top + plotH - ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * plotH

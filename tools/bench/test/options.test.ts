@@ -23,6 +23,7 @@ t.test('fixed rates, steps, intake and thresholds', async (t) => {
   t.same(parse('--step', '--start', '10', '--step-by', '20', '--max', '70').settings.rates, [10, 30, 50, 70])
   t.match(parse('--rate', '20', '--intake', '--max-p99', '250', '--no-report'), { settings: { intake: true, thresholds: { maxP99Ms: 250 } }, writeReport: false })
   t.equal(parseOptions(['--help']), 'help')
+  t.same(parseOptions(['--render', 'bench-results/x.json']), { render: 'bench-results/x.json' })
 })
 
 t.test('nonsense is refused with a message', async (t) => {
