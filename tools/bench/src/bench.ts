@@ -112,6 +112,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine,
+      services: [...pids.keys()].sort(),
       database,
       settings,
       summaries,

@@ -38,7 +38,8 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
     `- **Settings:** ${s.warmupSeconds} s warm-up (not counted), ${s.durationSeconds} s measured per rate, ${s.runs} run${s.runs === 1 ? '' : 's'} per rate` +
       `${s.runs > 1 ? ' (cells: median, with min–max across runs)' : ''}; open model (requests leave on schedule whether or not earlier ones were answered); ` +
       `${s.skus} SKUs, ${s.connections} keep-alive connections; drain timeout ${s.drainTimeoutSeconds} s` +
-      `${s.vacuum ? '; `VACUUM (ANALYZE)` of the platform databases before each run' : ''}.`,
+      `${s.vacuum ? '; `VACUUM (ANALYZE)` of the platform databases before each run' : ''}` +
+      `${result.services ? `; services running: ${result.services.join(', ')}` : ''}.`,
     `- **Sustainable** means: ${s.intake ? 'HTTP' : 'end-to-end'} p99 ≤ ${formatMs(t.maxP99Ms)}, failed orders ≤ ${t.maxFailureRate * 100} %, the backlog at stop drained within ${t.maxDrainSeconds} s, ` +
       `completions ≥ ${t.minCompletionRatio * 100} % of the accepted rate, the generator's send lag p99 ≤ ${t.maxSendLagMs} ms.`,
     `- **${s.intake ? 'Completed' : 'End to end'}** is ${s.intake ? 'the POST leaving the client → `order.evt.created` seen on NATS (the outbox relay)' : "the POST leaving the client → the saga's outcome event (`order.evt.saga.confirmed|failed|cancelled`) seen on NATS"}.`,

@@ -142,6 +142,8 @@ export interface BenchResult {
   id: string
   /** The command line that ran it, as the report quotes it. */
   command?: string
+  /** The services that were running (intake runs may have only the order service). */
+  services?: string[]
   startedAt: string
   finishedAt: string
   machine: MachineInfo

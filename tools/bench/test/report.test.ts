@@ -17,6 +17,7 @@ function result(runs: RateRun[][], over: Partial<BenchResult> = {}): BenchResult
     settings: { mode: 'step', intake: false, rates: [50, 100], warmupSeconds: 5, durationSeconds: 20, runs: runs[0]?.length ?? 1, drainTimeoutSeconds: 60, skus: 100, connections: 256, vacuum: true, thresholds: DEFAULT_THRESHOLDS },
     summaries,
     highestSustainable: 50,
+    services: ['order', 'orchestrator'],
     stoppedEarly: null,
     runs: runs.flat(),
     ...over,
@@ -31,7 +32,7 @@ t.test('a step run renders the machine, settings, verdict, table and CPU by proc
   t.match(md, 'Load average at start 1.50 / 1.25 / 0.50')
   t.match(md, '`make bench`')
   t.match(md, 'PostgreSQL 15.14 (autovacuum off, fsync on).')
-  t.match(md, '`VACUUM (ANALYZE)` of the platform databases before each run')
+  t.match(md, '`VACUUM (ANALYZE)` of the platform databases before each run; services running: order, orchestrator.')
   t.match(md, '**Highest sustainable rate: 50 orders/s** — at 100/s: end-to-end p99 2.00 s > 1.00 s.')
   t.match(md, '| 50 | 50.0 | 50.0 | 10 / 10 / 10 / 10 | 200 / 200 / 200 / 200 | 0 | 0 | 4 / 3 | 0.5 | 6.0 | yes |')
   t.match(md, '| 100 | 100.0 | 100.0 | 10 / 10 / 10 / 10 | 300 / 300 / 2000 / 300 | 2 | 0 | 4 / 3 | 0.5 | 3.0 | **no** |')
