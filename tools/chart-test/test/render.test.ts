@@ -38,7 +38,9 @@ t.test('optional objects follow their switches and the cluster capabilities', as
 
 t.test('the renderer: helm when on PATH, else the stand-in, else a clear error', async (t) => {
   t.equal(chooseRenderer('/nonexistent', () => '/usr/bin/helm').name, 'helm')
-  t.throws(() => chooseRenderer('/nonexistent', () => undefined), /no `helm` on PATH and no stand-in/)
+  t.throws(() => chooseRenderer('/nonexistent', () => undefined, {}), /no `helm` on PATH, no CHART_RENDER and no stand-in/)
+  t.match(chooseRenderer('/nonexistent', () => undefined, { CHART_RENDER: process.execPath }), { name: 'chart-render', command: process.execPath })
+  t.throws(() => chooseRenderer('/nonexistent', () => undefined, { CHART_RENDER: '/nonexistent/render' }), /CHART_RENDER=\/nonexistent\/render is not an executable/)
 })
 
 t.test('NOTES.txt prints a port-forward for every enabled service', async (t) => {

@@ -39,13 +39,23 @@ function onPath(command: string): string | undefined {
   return undefined
 }
 
-/** `helm` when it is on the PATH, else the shared stand-in next to the repository; else a clear error. */
-export function chooseRenderer(root = repoRoot, path = onPath): Renderer {
+/**
+ * `helm` when it is on the PATH; else the stand-in named by `CHART_RENDER`, or found next to the
+ * repository (../shared/tools/chart-render/render); else a clear error.
+ */
+export function chooseRenderer(root = repoRoot, path = onPath, env: NodeJS.ProcessEnv = process.env): Renderer {
   const helm = path('helm')
   if (helm !== undefined) return { name: 'helm', command: helm, prefix: ['template'] }
+  const named = env.CHART_RENDER
+  if (named !== undefined && named !== '') {
+    if (isExecutable(named)) return { name: 'chart-render', command: named, prefix: [] }
+    throw new Error(`CHART_RENDER=${named} is not an executable file`)
+  }
   const standIn = join(root, '../shared/tools/chart-render/render')
   if (isExecutable(standIn)) return { name: 'chart-render', command: standIn, prefix: [] }
-  throw new Error(`cannot render charts: no \`helm\` on PATH and no stand-in at ${standIn} (install helm, or check out the shared tools next to the repository)`)
+  throw new Error(
+    `cannot render charts: no \`helm\` on PATH, no CHART_RENDER and no stand-in at ${standIn} (install helm, set CHART_RENDER, or check out the shared tools next to the repository)`,
+  )
 }
 
 /**
