@@ -10,6 +10,7 @@ export {
   DEAD_LETTER_DEFAULTS,
   DEFAULT_DUPLICATE_WINDOW_MS,
   MAX_DELIVERIES_ADVISORY,
+  SHORT_TRANSACTION_DELIVERY,
   deadLetterStreams,
   resolveConsumerSpec,
   retryDelayMs,

@@ -51,6 +51,18 @@ export interface ConsumerSpec {
   readonly description?: string
 }
 
+/**
+ * The delivery settings for a handler that is one short transaction on a few rows (a projection,
+ * a stock or shipment command): a lock or a lost race clears fast, so the first retries come
+ * quickly; what still fails after the last is a bug or an outage for the dead letters.
+ */
+export const SHORT_TRANSACTION_DELIVERY = {
+  ackWaitMs: 30_000,
+  maxDeliver: 6,
+  backoffMs: [500, 2_000, 10_000, 30_000],
+  maxAckPending: 256,
+} as const satisfies Partial<ConsumerSpec>
+
 /** A {@link ConsumerSpec} with every default filled in. */
 export type ResolvedConsumerSpec = Required<Omit<ConsumerSpec, 'description'>> & { readonly description?: string }
 

@@ -1,14 +1,9 @@
 import { CancelShipment, CreateShipment, Streams } from '@orderflow/contracts'
-import type { ConsumerSpec } from '@orderflow/messaging'
+import { SHORT_TRANSACTION_DELIVERY, type ConsumerSpec } from '@orderflow/messaging'
 
 // Commands are short transactions on one row: quick first retries (a lock or a lost race on the
 // order id clears fast), then longer ones before the command is dead-lettered.
-const command = {
-  ackWaitMs: 30_000,
-  maxDeliver: 6,
-  backoffMs: [500, 2_000, 10_000, 30_000],
-  maxAckPending: 256,
-} as const
+const command = SHORT_TRANSACTION_DELIVERY
 
 /** The saga asks to ship a confirmed order. */
 export const createConsumer: ConsumerSpec = {

@@ -1,15 +1,10 @@
 import { CommitStock, ReleaseStock, ReserveStock, Streams } from '@orderflow/contracts'
-import type { ConsumerSpec } from '@orderflow/messaging'
+import { SHORT_TRANSACTION_DELIVERY, type ConsumerSpec } from '@orderflow/messaging'
 
 // Each command is one short transaction on a few rows. A hot SKU makes them queue on its row
 // lock, so the first retries come quickly; a message that still fails after the last one is a
 // bug or an outage an operator should see in the dead letters.
-const command = {
-  ackWaitMs: 30_000,
-  maxDeliver: 6,
-  backoffMs: [500, 2_000, 10_000, 30_000],
-  maxAckPending: 256,
-} as const
+const command = SHORT_TRANSACTION_DELIVERY
 
 /** nats-server 2.9 allows one filter subject per consumer, hence one consumer per command. */
 export const reserveConsumer: ConsumerSpec = {

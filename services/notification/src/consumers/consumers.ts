@@ -1,15 +1,12 @@
 import { ORDER_SAGA_SUBJECTS, OrderCreated, Streams } from '@orderflow/contracts'
-import type { ConsumerSpec } from '@orderflow/messaging'
+import { SHORT_TRANSACTION_DELIVERY, type ConsumerSpec } from '@orderflow/messaging'
 
 /** Remembers each order's recipient: one short insert, quick retries. */
 export const ordersConsumer: ConsumerSpec = {
   stream: Streams.ORDERS.name,
   durable: 'notification-orders',
   filterSubjects: [OrderCreated.subject],
-  ackWaitMs: 30_000,
-  maxDeliver: 6,
-  backoffMs: [500, 2_000, 10_000, 30_000],
-  maxAckPending: 256,
+  ...SHORT_TRANSACTION_DELIVERY,
   description: "Remembers each order's recipient for the mails that follow",
 }
 

@@ -1,14 +1,9 @@
 import { ORDER_SAGA_SUBJECTS, Streams } from '@orderflow/contracts'
-import type { ConsumerSpec } from '@orderflow/messaging'
+import { SHORT_TRANSACTION_DELIVERY, type ConsumerSpec } from '@orderflow/messaging'
 
 // Projections are short transactions on one row: a generous ack wait, quick first retries
 // (a lock timeout clears fast), then longer ones before the message is dead-lettered.
-const projection = {
-  ackWaitMs: 30_000,
-  maxDeliver: 6,
-  backoffMs: [500, 2_000, 10_000, 30_000],
-  maxAckPending: 256,
-} as const
+const projection = SHORT_TRANSACTION_DELIVERY
 
 /** What the saga says about the order: its steps and its verdict. */
 export const sagaConsumer: ConsumerSpec = {
