@@ -1,3 +1,4 @@
+import { eventually } from '@orderflow/testing/service'
 import type { Static } from 'typebox'
 import { loadConfig } from '@orderflow/config'
 import { migrationCommand, type Orm } from '@orderflow/db'
@@ -83,16 +84,8 @@ export async function fulfillmentTestbed(t: TestLike, env: Record<string, string
   }
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** The shared poller, re-exported for this service's tests. */
+export { eventually }
 
 /** The types of the events an order's outbox rows hold, oldest first. */
 export async function outboxTypes(orm: Orm, orderId: string): Promise<string[]> {

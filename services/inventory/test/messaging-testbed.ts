@@ -1,3 +1,4 @@
+import { eventually } from '@orderflow/testing/service'
 import { createTopology, provision, type Bus, type Topology } from '@orderflow/messaging'
 import { serviceProvisionPlan, startServiceWorkers, type ServiceWorkers } from '@orderflow/runtime'
 import { connectTestNats, deleteStreamsAfter, randomNamespace } from '@orderflow/testing'
@@ -42,13 +43,5 @@ export async function wiredTestbed(t: TestLike, env: Record<string, string> = {}
   }
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** The shared poller, re-exported for this service's tests. */
+export { eventually }

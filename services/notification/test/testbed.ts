@@ -1,3 +1,4 @@
+import { eventually } from '@orderflow/testing/service'
 import type { Static } from 'typebox'
 import { loadConfig } from '@orderflow/config'
 import { makeEvent, OrderCreated, type CloudEvent, type MessageDefinition } from '@orderflow/contracts'
@@ -96,16 +97,8 @@ export function orderCreated(orderId: string, email = 'ada@example.com'): CloudE
   return eventOf(OrderCreated, orderId, { customerId: 'c-42', email, currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }], totalAmount: 100 })
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** The shared poller, re-exported for this service's tests. */
+export { eventually }
 
 /** Resolves once every consumer of the service has nothing pending or unacknowledged. */
 export async function settled(tb: NotificationTestbed): Promise<void> {

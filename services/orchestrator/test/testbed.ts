@@ -1,3 +1,4 @@
+import { eventually } from '@orderflow/testing/service'
 import { randomUUID } from 'node:crypto'
 import { loadConfig } from '@orderflow/config'
 import { makeEvent, OrderCreated, type CloudEvent, type DataOf, type MessageDefinition } from '@orderflow/contracts'
@@ -132,16 +133,8 @@ export async function sagaTestbed(t: TestLike, env: Record<string, string> = {})
   return tb
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** The shared poller, re-exported for this service's tests. */
+export { eventually }
 
 /** Waits until the order's messages on `stream` matching `part` are exactly `expected` (short types). */
 export function untilMessages(tb: SagaTestbed, stream: Parameters<SagaTestbed['messages']>[0], orderId: string, part: string, expected: string[]): Promise<CloudEvent[]> {
