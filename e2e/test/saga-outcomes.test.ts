@@ -22,6 +22,9 @@ async function units(sku: string): Promise<{ onHand: number; reserved: number }>
   return res.json<{ onHand: number; reserved: number }>()
 }
 
+const nothingReserved = (sku: string) =>
+  eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), `${sku}: nothing reserved`)
+
 /** Every message about the order in the platform's domain streams, with the trace id it carries. */
 async function messagesAbout(orderId: string): Promise<{ subject: string; traceId: string | undefined }[]> {
   const found: { subject: string; traceId: string | undefined }[] = []
@@ -142,39 +145,32 @@ t.test('a provider that never answers: FAILED / TIMEOUT at the saga deadline, wi
   const id = await placeOrder(p, { sku, quantity: 2, token: 'tok_timeout' })
   const order = await waitForStatus(p, id, ['FAILED'], 30_000)
   t.equal(order.failure?.reason, 'TIMEOUT')
-  await eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), 'the reservation released')
+  await nothingReserved(sku)
   t.match(await units(sku), { onHand: 5, reserved: 0 })
   await consistent(t, [id], before)
 })
 
-t.test('cancelled while reserving: CANCELLED, nothing held', async (t) => {
-  const sku = uniqueSku('cancel-reserving')
-  const before = { [sku]: await stock(p, sku, 5) }
-  await p.pause('inventory')
-  const id = await placeOrder(p, { sku, quantity: 2 })
-  await eventually(async () => ((await sagaState(p, id)) === 'RESERVING' ? true : undefined), 'the saga to wait for inventory')
-  const cancel = await cancelOrder(p, id)
-  t.equal(cancel.statusCode, 202)
-  await p.resume('inventory')
-  await waitForStatus(p, id, ['CANCELLED'])
-  await eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), 'nothing reserved')
-  t.match(await units(sku), { onHand: 5, reserved: 0 })
-  await consistent(t, [id], before)
-})
-
-t.test('cancelled while authorizing: CANCELLED, stock released, nothing charged', async (t) => {
-  const sku = uniqueSku('cancel-authorizing')
-  const before = { [sku]: await stock(p, sku, 5) }
-  await p.pause('payment')
-  const id = await placeOrder(p, { sku, quantity: 2 })
-  await eventually(async () => ((await sagaState(p, id)) === 'AUTHORIZING' ? true : undefined), 'the saga to wait for payment')
-  t.match(await units(sku), { reserved: 2 }, 'the stock was reserved')
-  t.equal((await cancelOrder(p, id)).statusCode, 202)
-  await p.resume('payment')
-  await waitForStatus(p, id, ['CANCELLED'])
-  await eventually(async () => ((await units(sku)).reserved === 0 ? true : undefined), 'the reservation released')
-  await consistent(t, [id], before)
-})
+// The step a cancellation overtakes is held open by pausing the service that would answer it.
+const cancellable = [
+  { step: 'RESERVING', waitsOn: 'inventory', heldMeanwhile: 0 },
+  { step: 'AUTHORIZING', waitsOn: 'payment', heldMeanwhile: 2 },
+] as const
+for (const { step, waitsOn, heldMeanwhile } of cancellable) {
+  t.test(`cancelled while ${step.toLowerCase()}: CANCELLED, nothing held or charged`, async (t) => {
+    const sku = uniqueSku(`cancel-${step}`)
+    const before = { [sku]: await stock(p, sku, 5) }
+    await p.pause(waitsOn)
+    const id = await placeOrder(p, { sku, quantity: 2 })
+    await eventually(async () => ((await sagaState(p, id)) === step ? true : undefined), `the saga to wait for ${waitsOn}`)
+    t.match(await units(sku), { reserved: heldMeanwhile }, 'what is held while it waits')
+    t.equal((await cancelOrder(p, id)).statusCode, 202)
+    await p.resume(waitsOn)
+    await waitForStatus(p, id, ['CANCELLED'])
+    await nothingReserved(sku)
+    t.match(await units(sku), { onHand: 5, reserved: 0 })
+    await consistent(t, [id], before)
+  })
+}
 
 t.test('after shipment a cancellation is refused with 409', async (t) => {
   const sku = uniqueSku('shipped')
