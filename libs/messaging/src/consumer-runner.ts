@@ -2,7 +2,7 @@ import { Registry } from 'prom-client'
 import type { Logger } from 'pino'
 import type { Bus } from './bus.js'
 import type { DeadLetters } from './dead-letters.js'
-import { handleDelivery, type EventHandler } from './handle-delivery.js'
+import { handleBatch, type BatchHandler, type EventHandler } from './handle-delivery.js'
 import { ProvisioningError, SpecError } from './messaging.errors.js'
 import { cachedProbe, messagingMetrics } from './messaging.metrics.js'
 import { startPullLoop } from './pull-loop.js'
@@ -13,12 +13,22 @@ export interface RunConsumerOptions {
   /** The consumer, provisioned beforehand with the same declaration. */
   readonly spec: ConsumerSpec
   readonly handler: EventHandler
+  /**
+   * Handles events several at a time when the consumer is behind (see {@link BatchHandler});
+   * `handler` still takes single events, and every event of a batch that fails. @default none
+   */
+  readonly batchHandler?: BatchHandler
+  /** Most events one batch takes; only with `batchHandler`. @default 32, or `maxAckPending` if smaller */
+  readonly maxBatch?: number
   readonly logger: Logger
   /** Where invalid, permanently failing and exhausted messages are recorded. */
   readonly deadLetters: DeadLetters
   /** Where the consumer metrics are registered. @default a new, private Registry */
   readonly registry?: Registry
-  /** Handlers running at once in this process; at most the spec's `maxAckPending`. @default the spec's `maxAckPending` */
+  /**
+   * Handler calls (single events or batches) running at once in this process; with batches of
+   * `maxBatch`, at most the spec's `maxAckPending` messages in all. @default as many as `maxAckPending` allows
+   */
   readonly concurrency?: number
   /** How long one pull request waits for messages; at least 1 000. @default 10_000 */
   readonly pullExpiresMs?: number
@@ -27,7 +37,7 @@ export interface RunConsumerOptions {
 export interface ConsumerRunner {
   /** The durable name. */
   readonly name: string
-  /** Handlers running now. */
+  /** Messages received and not yet settled. */
   inFlight(): number
   /**
    * Graceful drain for SIGTERM: stops pulling, waits for the running handlers to finish and
@@ -48,10 +58,15 @@ export interface ConsumerRunner {
  */
 export async function runConsumer(opts: RunConsumerOptions): Promise<ConsumerRunner> {
   const spec = resolveConsumerSpec(opts.spec)
-  const concurrency = opts.concurrency ?? spec.maxAckPending
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > spec.maxAckPending) {
-    // More handlers than max_ack_pending would wait for messages the server will not send.
-    throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, [`concurrency must be 1 to maxAckPending (${spec.maxAckPending})`])
+  const maxBatch = opts.batchHandler ? (opts.maxBatch ?? Math.min(32, spec.maxAckPending)) : 1
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > spec.maxAckPending) {
+    throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, [`maxBatch must be 1 to maxAckPending (${spec.maxAckPending})`])
+  }
+  const concurrency = opts.concurrency ?? Math.floor(spec.maxAckPending / maxBatch)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency * maxBatch > spec.maxAckPending) {
+    // More messages held than max_ack_pending would wait for messages the server will not send.
+    const limit = maxBatch === 1 ? `maxAckPending (${spec.maxAckPending})` : `maxAckPending / maxBatch (${spec.maxAckPending} / ${maxBatch})`
+    throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, [`concurrency must be 1 to ${limit}`])
   }
   const { bus } = opts
   let consumer
@@ -72,11 +87,12 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<ConsumerRun
   const loop = startPullLoop({
     consumer,
     concurrency,
+    maxBatch,
     expiresMs: Math.max(opts.pullExpiresMs ?? 10_000, 1_000),
     logger,
-    process: (msg) => handleDelivery(msg, { spec, handler: opts.handler, logger, deadLetters: opts.deadLetters, metrics }),
+    process: (msgs) => handleBatch(msgs, { spec, handler: opts.handler, batchHandler: opts.batchHandler, logger, deadLetters: opts.deadLetters, metrics }),
   })
-  logger.info({ concurrency }, 'consumer started')
+  logger.info({ concurrency, maxBatch }, 'consumer started')
   let stopping: Promise<void> | undefined
   return {
     name: spec.durable,

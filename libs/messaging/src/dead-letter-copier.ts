@@ -89,9 +89,12 @@ export async function startDeadLetterCopier(opts: DeadLetterCopierOptions): Prom
   const loop = startPullLoop({
     consumer,
     concurrency: opts.concurrency ?? 4,
+    maxBatch: 1,
     expiresMs: Math.max(opts.pullExpiresMs ?? 10_000, 1_000),
     logger,
-    process: (msg) => copyOne(msg, { ...opts, spec, logger, metrics }),
+    process: async ([msg]) => {
+      if (msg) await copyOne(msg, { ...opts, spec, logger, metrics })
+    },
   })
   logger.info('dead-letter copier started')
   return { stop: () => loop.stop() }

@@ -27,9 +27,30 @@ export interface HandlerContext {
  */
 export type EventHandler = (event: CloudEvent, ctx: HandlerContext) => Promise<void>
 
+/** One event of a batch. */
+export interface BatchDelivery {
+  readonly event: CloudEvent
+  readonly context: HandlerContext
+  /**
+   * Runs `fn` in this delivery's consumer span, which continues the publisher's trace: wrap the
+   * event's own work in it, so what it enqueues carries the event's trace and not a neighbour's.
+   */
+  readonly traced: <T>(fn: () => Promise<T>) => Promise<T>
+}
+
+/**
+ * Handles several events at once, all or nothing — typically in one transaction. Resolving acks
+ * every one of them. Throwing changes nothing (the transaction rolled back): each event then
+ * goes through the consumer's {@link EventHandler} on its own, which settles it as usual (ack,
+ * retry, dead letter), so one bad event costs its batch a second pass but nothing else.
+ */
+export type BatchHandler = (deliveries: readonly BatchDelivery[]) => Promise<void>
+
 export interface DeliveryDeps {
   readonly spec: ResolvedConsumerSpec
   readonly handler: EventHandler
+  /** Takes messages two or more at a time when set; see {@link BatchHandler}. */
+  readonly batchHandler?: BatchHandler | undefined
   readonly logger: Logger
   readonly deadLetters: DeadLetters
   readonly metrics: MessagingMetrics
@@ -49,6 +70,62 @@ function decode(msg: JsMsg): Decoded {
   const check = checkEvent(body)
   if (!check.ok) return { ok: false, error: `contract violation: ${check.issues.map((i) => `${i.path} ${i.message}`).join('; ')}` }
   return { ok: true, event: check.event }
+}
+
+/**
+ * Settles a batch of deliveries: through the batch handler when there is one and at least two
+ * valid events, else (and for invalid messages, and when the batch fails) one by one through
+ * {@link handleDelivery}. Does not throw.
+ */
+export async function handleBatch(msgs: readonly JsMsg[], deps: DeliveryDeps): Promise<void> {
+  const { batchHandler } = deps
+  if (!batchHandler || msgs.length < 2) {
+    await Promise.all(msgs.map((msg) => handleDelivery(msg, deps)))
+    return
+  }
+  const valid: Array<{ msg: JsMsg; event: CloudEvent }> = []
+  const oneByOne: JsMsg[] = []
+  for (const msg of msgs) {
+    const decoded = decode(msg)
+    if (decoded.ok) valid.push({ msg, event: decoded.event })
+    else oneByOne.push(msg)
+  }
+  if (valid.length >= 2) {
+    const started = performance.now()
+    try {
+      await batchHandler(valid.map(({ msg, event }) => batchDelivery(msg, event, deps.logger)))
+      const consumer = deps.spec.durable
+      deps.metrics.batchSize.observe({ consumer }, valid.length)
+      for (const { msg } of valid) {
+        msg.ack()
+        deps.deadLetters.forgetFailure({ stream: msg.info.stream, seq: msg.seq, consumer })
+        if (msg.info.deliveryCount > 1) deps.metrics.redeliveries.inc({ consumer })
+        deps.metrics.consumerMessages.inc({ consumer, outcome: 'acked' })
+        deps.metrics.processingSeconds.observe({ consumer }, (performance.now() - started) / 1000)
+      }
+    } catch (err) {
+      deps.logger.debug({ err, size: valid.length }, 'batch failed; handling its events one by one')
+      oneByOne.push(...valid.map((v) => v.msg))
+    }
+  } else {
+    oneByOne.push(...valid.map((v) => v.msg))
+  }
+  await Promise.all(oneByOne.map((msg) => handleDelivery(msg, deps)))
+}
+
+function batchDelivery(msg: JsMsg, event: CloudEvent, logger: Logger): BatchDelivery {
+  const deliveryCount = msg.info.deliveryCount
+  return {
+    event,
+    context: {
+      deliveryCount,
+      subject: msg.subject,
+      streamSeq: msg.seq,
+      headers: headersToRecord(msg.headers),
+      logger: logger.child({ event_id: event.id, event_type: event.type, order_id: event.subject, delivery: deliveryCount }),
+    },
+    traced: (fn) => runTraced(msg, event, fn),
+  }
 }
 
 /** Settles one delivery: ack, nak with delay, or dead letter and term. Does not throw. */
@@ -113,7 +190,7 @@ async function deadLetter(msg: JsMsg, deps: DeliveryDeps, reason: DeadLetterReas
   }
 }
 
-function runTraced(msg: JsMsg, event: CloudEvent, fn: () => Promise<void>): Promise<void> {
+function runTraced<T>(msg: JsMsg, event: CloudEvent, fn: () => Promise<T>): Promise<T> {
   const parent = propagation.extract(context.active(), msg.headers, natsHeaderGetter)
   return messagingTracer().startActiveSpan(
     `${msg.subject} process`,
@@ -134,7 +211,7 @@ function runTraced(msg: JsMsg, event: CloudEvent, fn: () => Promise<void>): Prom
     parent,
     async (span) => {
       try {
-        await fn()
+        return await fn()
       } catch (err) {
         span.recordException(err instanceof Error ? err : String(err))
         span.setStatus({ code: SpanStatusCode.ERROR })

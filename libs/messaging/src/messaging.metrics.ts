@@ -7,6 +7,7 @@ export interface MessagingMetrics {
   readonly consumerMessages: Counter<'consumer' | 'outcome'>
   readonly redeliveries: Counter<'consumer'>
   readonly processingSeconds: Histogram<'consumer'>
+  readonly batchSize: Histogram<'consumer'>
   readonly published: Counter<'outcome'>
   /** Reports a consumer's backlog in `messaging_consumer_pending`; returns the undo. */
   watchPending(consumer: string, probe: Probe): () => void
@@ -67,6 +68,13 @@ function createMetrics(registry: Registry): MessagingMetrics {
       help: 'Time from receiving a message to acking, naking or terminating it',
       labelNames: ['consumer'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'messaging_consumer_batch_size',
+      help: 'Events handled together in one batch (one transaction) by a batching consumer',
+      labelNames: ['consumer'],
+      buckets: [2, 4, 8, 16, 32, 64, 128],
       registers,
     }),
     published: new Counter({

@@ -28,7 +28,7 @@ export type { PublishOptions, PublishOutcome, PublishRequest, Publisher, Publish
 
 export { runConsumer } from './consumer-runner.js'
 export type { ConsumerRunner, RunConsumerOptions } from './consumer-runner.js'
-export type { EventHandler, HandlerContext } from './handle-delivery.js'
+export type { BatchDelivery, BatchHandler, EventHandler, HandlerContext } from './handle-delivery.js'
 
 export { createDeadLetters } from './dead-letters.js'
 export type { DeadLetterListOptions, DeadLetterRecord, DeadLetters, DeadLettersOptions, DeliveryKey, ReplayResult } from './dead-letters.js'
