@@ -38,6 +38,40 @@ export async function processOnce<T>(orm: Orm, key: InboxKey, work: (em: EntityM
 }
 
 /**
+ * The batch form of {@link processOnce}, for a consumer that is behind: one transaction records
+ * every event in the inbox (one statement) and runs `work` once with the events not recorded
+ * before — in the order given, a repeated id only once — then flushes and commits. All or
+ * nothing: if `work` throws, no record and no effect commits, and the caller may process the
+ * events one by one. `work` runs even when every event is a duplicate (with none), so its
+ * result is always there.
+ *
+ * `work` handles several events in one transaction, so it must take the locks it needs in an
+ * order every batch agrees on (sorted keys, in one statement), or two batches can deadlock.
+ */
+export async function processBatchOnce<E extends { readonly id: string }, T>(
+  orm: Orm,
+  consumer: string,
+  events: readonly E[],
+  work: (em: EntityManager, fresh: readonly E[]) => T | Promise<T>,
+): Promise<T> {
+  return orm.em.fork().transactional(async (em) => {
+    const fresh = events.length === 0 ? [] : await recordNew(em, consumer, events)
+    return work(em, fresh)
+  })
+}
+
+async function recordNew<E extends { readonly id: string }>(em: EntityManager, consumer: string, events: readonly E[]): Promise<E[]> {
+  const rows = await em.execute<Array<{ event_id: string }>>(
+    `insert into inbox (consumer, event_id) values ${events.map(() => '(?, ?)').join(', ')}
+     on conflict do nothing returning event_id`,
+    events.flatMap((e) => [consumer, e.id]),
+  )
+  // PostgreSQL answers with the canonical (lower-case) form of each uuid.
+  const inserted = new Set(rows.map((r) => r.event_id))
+  return events.filter((e) => inserted.delete(e.id.toLowerCase()))
+}
+
+/**
  * Deletes inbox records older than `retentionDays`; returns how many. A deleted record no longer
  * protects its event: a copy delivered after that (a late JetStream redelivery, a dead letter
  * replayed by an operator) would be processed again. Keep the retention longer than the

@@ -17,7 +17,7 @@ export type { EnqueueOptions, OutboxRecord } from './outbox.js'
 export { startOutboxRelay } from './outbox-relay.js'
 export type { OutboxRelay, OutboxRelayOptions, PublishBatch, PublishOutcome } from './outbox-relay.js'
 export { InboxMessage } from './inbox.entity.js'
-export { processOnce, purgeInbox, startInboxCleanup } from './inbox.js'
+export { processBatchOnce, processOnce, purgeInbox, startInboxCleanup } from './inbox.js'
 export type { InboxCleanup, InboxCleanupOptions, InboxKey, ProcessOnceResult } from './inbox.js'
 export { DatabaseUrlError, DbError, MigrationError, OutboxRelayError } from './db.errors.js'
 /** The base class of migration files; generated migrations import it from here. */
