@@ -1,7 +1,7 @@
 import type { AnyEntity, EntityClass, EntitySchema } from '@mikro-orm/core'
 import type { TObject } from 'typebox'
 import type { App } from '@orderflow/http'
-import type { ConsumerSpec, EventHandler } from '@orderflow/messaging'
+import type { BatchHandler, ConsumerSpec, EventHandler } from '@orderflow/messaging'
 import type { ServiceContext } from './service-context.js'
 import type { ServiceConfig } from './service-settings.js'
 
@@ -16,6 +16,11 @@ export interface ConsumerBinding<C extends ServiceConfig> {
   /** Declared in the platform's default namespace; the runtime moves it into the configured one. */
   readonly spec: ConsumerSpec
   readonly handler: (ctx: ServiceContext<C>) => EventHandler
+  /**
+   * Handles events several at a time when the consumer is behind, all or nothing; `handler`
+   * still takes lone events and the events of a batch that failed. @default none: one at a time
+   */
+  readonly batchHandler?: (ctx: ServiceContext<C>) => BatchHandler
 }
 
 /**

@@ -26,6 +26,11 @@ export function serviceSettings(defaultPort: number) {
     DLQ_COPIER_ENABLED: Type.Boolean({ default: true }),
     /** Handlers each consumer runs at once in this process. @default half the database pool */
     CONSUMER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+    /**
+     * Most events a batching consumer handles in one transaction when it is behind (a quiet one
+     * handles each event as it comes). Bounded by the consumer's max_ack_pending / concurrency.
+     */
+    CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),
   }
 }
 

@@ -1,6 +1,6 @@
 import type { TObject } from 'typebox'
 import { startInboxCleanup, startOutboxRelay, type OutboxRelay } from '@orderflow/db'
-import { runConsumer, startDeadLetterCopier, type ConsumerRunner, type DeadLetterCopier } from '@orderflow/messaging'
+import { runConsumer, startDeadLetterCopier, type ConsumerRunner, type ConsumerSpec, type DeadLetterCopier } from '@orderflow/messaging'
 import type { ServiceContext } from './service-context.js'
 import type { ServiceDefinition, Worker } from './service-definition.js'
 import type { ServiceConfig } from './service-settings.js'
@@ -56,7 +56,10 @@ export async function startServiceWorkers<C extends ServiceConfig>(
       const concurrency = config.CONSUMER_CONCURRENCY ?? Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2))
       for (const binding of def.consumers ?? []) {
         const spec = topology.consumer(binding.spec)
-        const runner: ConsumerRunner = await runConsumer({ bus, spec, handler: binding.handler(ctx), logger, deadLetters, registry, concurrency })
+        const batching = binding.batchHandler
+          ? { batchHandler: binding.batchHandler(ctx), maxBatch: batchSizeFor(spec, concurrency, config.CONSUMER_BATCH_SIZE) }
+          : {}
+        const runner: ConsumerRunner = await runConsumer({ bus, spec, handler: binding.handler(ctx), ...batching, logger, deadLetters, registry, concurrency })
         started.push({ name: `consumer ${spec.durable}`, stop: () => runner.stop() })
       }
     }
@@ -67,6 +70,11 @@ export async function startServiceWorkers<C extends ServiceConfig>(
   // Idempotent: a test may stop a service's workers early, and its teardown stops them again.
   let stopping: Promise<void> | undefined
   return { stop: () => (stopping ??= stopAll([...started].reverse())) }
+}
+
+/** The configured batch size, shrunk so every slot's batch fits in the consumer's max_ack_pending. */
+function batchSizeFor(spec: ConsumerSpec, concurrency: number, configured: number): number {
+  return Math.max(1, Math.min(configured, Math.floor((spec.maxAckPending ?? 1) / concurrency)))
 }
 
 async function stopAll(workers: readonly { name: string; stop(): Promise<void> }[]): Promise<void> {
