@@ -1,11 +1,16 @@
-import { processOnce } from '@orderflow/db'
-import { PermanentError, type EventHandler } from '@orderflow/messaging'
+import type { Logger } from 'pino'
+import { processBatchOnce, processOnce } from '@orderflow/db'
+import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
 import type { ConsumerBinding, ServiceContext } from '@orderflow/runtime'
+import type { CloudEvent } from '@orderflow/contracts'
 import type { OrchestratorConfig } from '../config.js'
-import { sagaMetrics } from '../metrics/saga.metrics.js'
+import { sagaMetrics, type SagaMetrics } from '../metrics/saga.metrics.js'
 import { sagaConsumers } from './consumers.js'
+import { lockOrders } from '../use-cases/apply-input.js'
 import { countInFlight } from '../use-cases/count-in-flight.js'
 import { handleSagaEvent } from '../use-cases/handle-saga-event.js'
+import { loadSagas } from '../use-cases/load-sagas.js'
+import type { SagaResult } from '../use-cases/saga-result.js'
 import { retryConflicts } from './retry-conflicts.js'
 
 /**
@@ -20,21 +25,57 @@ export function sagaHandler(ctx: ServiceContext<OrchestratorConfig>, consumer: s
         const result = await handleSagaEvent(em, event, { now: new Date(), stepTimeoutMs: ctx.config.SAGA_STEP_TIMEOUT_MS })
         // Thrown inside the transaction so the inbox row rolls back too: a replay once the saga
         // exists (its order.created replayed, say) must be handled.
-        if (result.kind === 'unknown-saga') throw new PermanentError(`event ${event.type} names order ${event.subject}, which has no saga`)
+        if (result.kind === 'unknown-saga') throw unknownSaga(event)
         return result
       }),
     )
     if (handled.duplicate) return logger.debug('event already handled')
-    const result = handled.result
-    metrics.record(result)
-    if (result.kind === 'applied') logger.info({ state: result.state, outcome: result.outcome }, 'saga moved')
-    else if (result.kind === 'remembered') logger.info('cancel for an order not seen yet; remembered')
-    else logger.debug({ state: result.kind === 'ignored' ? result.state : undefined }, 'event changes nothing in this state')
+    report(metrics, handled.result, logger)
   }
 }
 
-/** Every consumer of the saga with its handler, as the service declares them. */
+/**
+ * The same, for a consumer that is behind: one transaction for the whole batch. The orders'
+ * locks are taken first, together and in key order, so batches of different consumers wait for
+ * each other instead of deadlocking; their sagas are then read in one query, and the events
+ * applied one after the other, each in its own span. An event the single handler would refuse
+ * (no saga) fails the batch, and its events are then handled one by one.
+ */
+export function sagaBatchHandler(ctx: ServiceContext<OrchestratorConfig>, consumer: string): BatchHandler {
+  const metrics = sagaMetrics(ctx.registry, () => countInFlight(ctx.orm))
+  return async (deliveries) => {
+    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery }))
+    const handled = await processBatchOnce(ctx.orm, consumer, items, async (em, fresh) => {
+      const orderIds = [...new Set(fresh.map(({ delivery }) => delivery.event.subject))]
+      await lockOrders(em, orderIds)
+      await loadSagas(em, orderIds)
+      const results: Array<{ logger: Logger; result: SagaResult }> = []
+      for (const { delivery } of fresh) {
+        const clock = { now: new Date(), stepTimeoutMs: ctx.config.SAGA_STEP_TIMEOUT_MS }
+        const result = await delivery.traced(() => handleSagaEvent(em, delivery.event, clock))
+        if (result.kind === 'unknown-saga') throw unknownSaga(delivery.event)
+        results.push({ logger: delivery.context.logger, result })
+      }
+      return results
+    })
+    for (const { result, logger } of handled) report(metrics, result, logger)
+  }
+}
+
+function unknownSaga(event: CloudEvent): PermanentError {
+  return new PermanentError(`event ${event.type} names order ${event.subject}, which has no saga`)
+}
+
+function report(metrics: SagaMetrics, result: SagaResult, logger: Logger): void {
+  metrics.record(result)
+  if (result.kind === 'applied') logger.info({ state: result.state, outcome: result.outcome }, 'saga moved')
+  else if (result.kind === 'remembered') logger.info('cancel for an order not seen yet; remembered')
+  else logger.debug({ state: result.kind === 'ignored' ? result.state : undefined }, 'event changes nothing in this state')
+}
+
+/** Every consumer of the saga with its handlers, as the service declares them. */
 export const sagaConsumerBindings: readonly ConsumerBinding<OrchestratorConfig>[] = sagaConsumers.map((spec) => ({
   spec,
   handler: (ctx) => sagaHandler(ctx, spec.durable),
+  batchHandler: (ctx) => sagaBatchHandler(ctx, spec.durable),
 }))

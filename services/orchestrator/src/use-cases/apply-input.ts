@@ -32,3 +32,18 @@ export async function advanceSaga(em: EntityManager, orderId: string, input: Sag
 export async function lockOrder(em: EntityManager, orderId: string): Promise<void> {
   await em.execute('select pg_advisory_xact_lock(hashtext(?))', [orderId])
 }
+
+/**
+ * {@link lockOrder} for several orders in one statement, in key order: two transactions locking
+ * overlapping sets this way cannot deadlock (the first to reach a shared key wins, the other
+ * waits holding only smaller keys). Locks are re-entrant, so `lockOrder` on one of them again
+ * returns at once.
+ */
+export async function lockOrders(em: EntityManager, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return
+  await em.execute(
+    `select pg_advisory_xact_lock(k) from (
+       select distinct hashtext(id) as k from (values ${orderIds.map(() => '(?)').join(', ')}) as v(id) order by k) as keys`,
+    [...orderIds],
+  )
+}
