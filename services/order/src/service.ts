@@ -2,7 +2,7 @@ import { protectedRoutes } from '@orderflow/http'
 import { defineService } from '@orderflow/runtime'
 import { OrderConfigSchema } from './config.js'
 import { sagaConsumer, shipmentsConsumer } from './consumers/consumers.js'
-import { projectionHandler } from './consumers/projection.consumer.js'
+import { projectionBatchHandler, projectionHandler } from './consumers/projection.consumer.js'
 import { orderEntities } from './entities/entities.js'
 import { startIdempotencyJanitor } from './idempotency/idempotency-janitor.js'
 import { orderRoutes } from './routes/orders.routes.js'
@@ -27,6 +27,10 @@ export const orderService = defineService({
       { prefix: '/v1' },
     )
   },
-  consumers: [sagaConsumer, shipmentsConsumer].map((spec) => ({ spec, handler: ({ orm }) => projectionHandler(orm, spec.durable) })),
+  consumers: [sagaConsumer, shipmentsConsumer].map((spec) => ({
+    spec,
+    handler: ({ orm }) => projectionHandler(orm, spec.durable),
+    batchHandler: ({ orm }) => projectionBatchHandler(orm, spec.durable),
+  })),
   workers: async ({ orm, logger }) => [{ name: 'idempotency janitor', ...startIdempotencyJanitor(orm, logger) }],
 })

@@ -13,7 +13,8 @@ import {
   type CloudEvent,
 } from '@orderflow/contracts'
 import { PermanentError } from '@orderflow/messaging'
-import { projectionHandler } from '../src/consumers/projection.consumer.js'
+import { projectionBatchHandler, projectionHandler } from '../src/consumers/projection.consumer.js'
+import { batchOf } from '@orderflow/testing/service'
 import { findOrderWithDetails } from '../src/repositories/orders.repository.js'
 import { orderBody, orderTestbed } from './testbed.js'
 import { createLogger } from '@orderflow/telemetry'
@@ -97,4 +98,24 @@ t.test('concurrent projections of one order serialise on its row', async (t) => 
   const o = await order(id)
   t.equal(o.status, 'CONFIRMED')
   t.same([...o.timeline].sort(), ['CONFIRMED', 'CREATED', 'PICKING'])
+})
+
+t.test('a batch projects several orders in one transaction, each event in turn', async (t) => {
+  const handleBatch = projectionBatchHandler(tb.orm, 'order-saga')
+  const [a, b] = [await place(), await place()]
+  const events = [ev(OrderConfirmed, b), ev(OrderConfirmed, a), ev(ShipmentPicking, a, shipment), ev(ShipmentShipped, a, shipment)]
+  await handleBatch(batchOf([...events, events[1]!]))
+  t.match(await order(a), { status: 'SHIPPED', timeline: ['CREATED', 'CONFIRMED', 'PICKING', 'SHIPPED'] }, 'the repeated event applied once')
+  t.match(await order(b), { status: 'CONFIRMED', timeline: ['CREATED', 'CONFIRMED'] })
+  await handleBatch(batchOf(events))
+  t.match(await order(a), { timeline: ['CREATED', 'CONFIRMED', 'PICKING', 'SHIPPED'] }, 'a redelivered batch changes nothing')
+})
+
+t.test('an event for an unknown order fails its batch, and nothing of the batch commits', async (t) => {
+  const handleBatch = projectionBatchHandler(tb.orm, 'order-saga')
+  const id = await place()
+  await t.rejects(handleBatch(batchOf([ev(OrderConfirmed, id), ev(OrderConfirmed, randomUUID())])), PermanentError)
+  t.match(await order(id), { status: 'PENDING', timeline: ['CREATED'] })
+  await handle(ev(OrderConfirmed, id), ctx)
+  t.match(await order(id), { status: 'CONFIRMED' }, 'the single handler then projects it')
 })

@@ -1,6 +1,8 @@
-import { processOnce, type Orm } from '@orderflow/db'
-import { PermanentError, type EventHandler } from '@orderflow/messaging'
-import { projectEvent } from '../use-cases/project-event.js'
+import type { Logger } from 'pino'
+import type { CloudEvent } from '@orderflow/contracts'
+import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
+import { lockOrders, projectEvent, type ProjectionResult } from '../use-cases/project-event.js'
 
 /**
  * Handles saga outcome and shipment events for one durable consumer: the projection and the
@@ -12,11 +14,42 @@ export function projectionHandler(orm: Orm, consumer: string): EventHandler {
       const outcome = await projectEvent(em, event)
       // Thrown inside the transaction so the inbox row rolls back too: a replay after the cause
       // is fixed (the order restored, say) must run the projection again.
-      if (outcome === 'unknown-order') throw new PermanentError(`event ${event.type} names order ${event.subject}, which does not exist`)
+      if (outcome === 'unknown-order') throw unknownOrder(event)
       return outcome
     })
     if (result.duplicate) ctx.logger.debug('event already projected')
-    else if (result.result === 'stale') ctx.logger.info('event arrived after a later status; order unchanged')
-    else if (result.result === 'ignored') ctx.logger.debug('event type has no projection; acknowledged')
+    else report(result.result, ctx.logger)
   }
+}
+
+/**
+ * The same, for a consumer that is behind: one transaction for the whole batch. The orders are
+ * locked together in id order first (so two batches cannot deadlock) and the events projected
+ * one after the other. An event for an unknown order fails the batch; its events are then
+ * handled one by one, and that one is dead-lettered.
+ */
+export function projectionBatchHandler(orm: Orm, consumer: string): BatchHandler {
+  return async (deliveries) => {
+    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery }))
+    const handled = await processBatchOnce(orm, consumer, items, async (em, fresh) => {
+      await lockOrders(em, [...new Set(fresh.map(({ delivery }) => delivery.event.subject))])
+      const results: Array<{ logger: Logger; outcome: ProjectionResult }> = []
+      for (const { delivery } of fresh) {
+        const outcome = await delivery.traced(() => projectEvent(em, delivery.event, { alreadyLocked: true }))
+        if (outcome === 'unknown-order') throw unknownOrder(delivery.event)
+        results.push({ logger: delivery.context.logger, outcome })
+      }
+      return results
+    })
+    for (const { outcome, logger } of handled) report(outcome, logger)
+  }
+}
+
+function unknownOrder(event: CloudEvent): PermanentError {
+  return new PermanentError(`event ${event.type} names order ${event.subject}, which does not exist`)
+}
+
+function report(outcome: ProjectionResult, logger: Logger): void {
+  if (outcome === 'stale') logger.info('event arrived after a later status; order unchanged')
+  else if (outcome === 'ignored') logger.debug('event type has no projection; acknowledged')
 }

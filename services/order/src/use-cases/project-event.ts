@@ -50,11 +50,15 @@ export type ProjectionResult = 'applied' | 'stale' | 'unknown-order' | 'ignored'
  * in the caller's transaction (the inbox row commits with it). The order row is locked so the
  * projections of two consumers on one order run one after the other. A move the status machine
  * refuses (a late or out-of-order event) changes nothing and is reported `stale`.
+ * `alreadyLocked`: the caller locked (and so loaded) the order with {@link lockOrders} in this
+ * transaction; it is then taken from the EntityManager without another round trip.
  */
-export async function projectEvent(em: EntityManager, event: CloudEvent): Promise<ProjectionResult> {
+export async function projectEvent(em: EntityManager, event: CloudEvent, opts: { alreadyLocked?: boolean } = {}): Promise<ProjectionResult> {
   const projection = projectionOf(event)
   if (!projection) return 'ignored'
-  const order = await em.findOne(Order, { id: event.subject }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+  const order = opts.alreadyLocked
+    ? await em.findOne(Order, { id: event.subject })
+    : await em.findOne(Order, { id: event.subject }, { lockMode: LockMode.PESSIMISTIC_WRITE })
   if (!order) return 'unknown-order'
   if (projection.status) {
     if (!canMove(order.status, projection.status)) return 'stale'
@@ -72,4 +76,13 @@ export async function projectEvent(em: EntityManager, event: CloudEvent): Promis
     eventId: event.id,
   })
   return 'applied'
+}
+
+/**
+ * Locks and loads several orders in one statement, in id order, so two transactions locking
+ * overlapping sets cannot deadlock (each waits for the other only on its smallest shared id).
+ */
+export async function lockOrders(em: EntityManager, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return
+  await em.find(Order, { id: { $in: [...orderIds] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } })
 }
