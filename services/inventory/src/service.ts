@@ -1,10 +1,10 @@
 import { protectedRoutes } from '@orderflow/http'
 import { defineService } from '@orderflow/runtime'
 import { InventoryConfigSchema } from './config.js'
-import { commitStockHandler } from './consumers/commit-stock.consumer.js'
+import { commitStockBatchHandler, commitStockHandler } from './consumers/commit-stock.consumer.js'
 import { commitConsumer, releaseConsumer, reserveConsumer } from './consumers/consumers.js'
-import { releaseStockHandler } from './consumers/release-stock.consumer.js'
-import { reserveStockHandler } from './consumers/reserve-stock.consumer.js'
+import { releaseStockBatchHandler, releaseStockHandler } from './consumers/release-stock.consumer.js'
+import { reserveStockBatchHandler, reserveStockHandler } from './consumers/reserve-stock.consumer.js'
 import { inventoryEntities } from './entities/entities.js'
 import { startExpiryWorker } from './expiry/expiry-worker.js'
 import { inventoryMetrics } from './inventory.metrics.js'
@@ -25,9 +25,19 @@ export const inventoryService = defineService({
     {
       spec: reserveConsumer,
       handler: ({ orm, registry, config }) => reserveStockHandler({ orm, metrics: inventoryMetrics(registry), ttlSeconds: config.RESERVATION_TTL_SECONDS }),
+      batchHandler: ({ orm, registry, config }) =>
+        reserveStockBatchHandler({ orm, metrics: inventoryMetrics(registry), ttlSeconds: config.RESERVATION_TTL_SECONDS }),
     },
-    { spec: releaseConsumer, handler: ({ orm, registry }) => releaseStockHandler({ orm, metrics: inventoryMetrics(registry) }) },
-    { spec: commitConsumer, handler: ({ orm, registry }) => commitStockHandler({ orm, metrics: inventoryMetrics(registry) }) },
+    {
+      spec: releaseConsumer,
+      handler: ({ orm, registry }) => releaseStockHandler({ orm, metrics: inventoryMetrics(registry) }),
+      batchHandler: ({ orm, registry }) => releaseStockBatchHandler({ orm, metrics: inventoryMetrics(registry) }),
+    },
+    {
+      spec: commitConsumer,
+      handler: ({ orm, registry }) => commitStockHandler({ orm, metrics: inventoryMetrics(registry) }),
+      batchHandler: ({ orm, registry }) => commitStockBatchHandler({ orm, metrics: inventoryMetrics(registry) }),
+    },
   ],
   workers: async ({ orm, logger, registry, config }) => [
     startExpiryWorker(orm, logger.child({ component: 'reservation-expiry' }), inventoryMetrics(registry), {

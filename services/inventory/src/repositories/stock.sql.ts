@@ -19,6 +19,30 @@ export async function lockOrder(em: EntityManager, orderId: string): Promise<voi
 }
 
 /**
+ * Every lock a batch of commands for several orders needs, taken up front in the one order all
+ * writers agree on: the orders' advisory locks (in key order), then their hold rows (in order id
+ * order), then the stock rows of every SKU the commands name or the orders hold (in SKU order).
+ * A single command takes its order's lock, its hold, then its SKUs in order, and the expiry
+ * worker holds (SKIP LOCKED) before stock; so no two transactions can wait on each other in a
+ * circle. The handlers then take the same locks again, which a transaction already holding them
+ * gets at once.
+ */
+export async function lockOrdersForBatch(em: EntityManager, orderIds: readonly string[], skus: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return
+  const ids = [...new Set(orderIds)]
+  await em.execute(
+    `select pg_advisory_xact_lock(k) from (
+       select distinct hashtextextended('inventory-order:' || id, 0) as k
+         from (values ${ids.map(() => '(?)').join(', ')}) as v(id) order by k) as keys`,
+    ids,
+  )
+  await em.execute(`select order_id from order_holds where order_id in (?) order by order_id for update`, [ids])
+  const held = await em.execute<{ sku: string }[]>(`select distinct sku from reservations where order_id in (?)`, [ids])
+  const all = [...new Set([...skus, ...held.map((r) => r.sku)])]
+  if (all.length > 0) await lockStock(em, all)
+}
+
+/**
  * Locks the stock rows of `skus` in SKU order and returns their levels; unknown SKUs are absent.
  * Every writer of stock rows locks them in SKU order, so concurrent transactions queue instead
  * of deadlocking.
