@@ -1,13 +1,24 @@
 import { protectedRoutes } from '@orderflow/http'
-import { defineService } from '@orderflow/runtime'
+import { defineService, type ServiceConfig, type ServiceContext } from '@orderflow/runtime'
+import type { Static } from 'typebox'
 import { NotificationConfigSchema } from './config.js'
 import { ordersConsumer, sagaConsumer, shipmentsConsumer } from './consumers/consumers.js'
-import { notifyHandler } from './consumers/notify.consumer.js'
-import { recipientHandler } from './consumers/recipient.consumer.js'
+import { notifyBatchHandler, notifyHandler } from './consumers/notify.consumer.js'
+import { recipientBatchHandler, recipientHandler } from './consumers/recipient.consumer.js'
 import { notificationEntities } from './entities/entities.js'
-import { mailerFromConfig } from './mail/mailer.js'
+import { mailerFromConfig, type Mailer } from './mail/mailer.js'
 import { notificationRoutes } from './routes/notifications.routes.js'
 import { SERVICE_NAME } from './service-info.js'
+
+type NotificationContext = ServiceContext<Static<typeof NotificationConfigSchema> & ServiceConfig>
+
+// One mailer per running service, shared by its consumers' handlers.
+const mailers = new WeakMap<NotificationContext, Mailer>()
+function mailerOf(ctx: NotificationContext): Mailer {
+  let mailer = mailers.get(ctx)
+  if (!mailer) mailers.set(ctx, (mailer = mailerFromConfig(ctx.config, ctx.logger)))
+  return mailer
+}
 
 /** The notification service: its settings, tables, history API and the consumers that send mail. */
 export const notificationService = defineService({
@@ -20,8 +31,15 @@ export const notificationService = defineService({
     void app.register(protectedRoutes(notificationRoutes, { orm }), { prefix: '/v1' })
   },
   consumers: [
-    { spec: ordersConsumer, handler: ({ orm }) => recipientHandler(orm, ordersConsumer.durable) },
-    { spec: sagaConsumer, handler: ({ orm, config, logger }) => notifyHandler(orm, mailerFromConfig(config, logger), sagaConsumer.durable) },
-    { spec: shipmentsConsumer, handler: ({ orm, config, logger }) => notifyHandler(orm, mailerFromConfig(config, logger), shipmentsConsumer.durable) },
+    {
+      spec: ordersConsumer,
+      handler: ({ orm }) => recipientHandler(orm, ordersConsumer.durable),
+      batchHandler: ({ orm }) => recipientBatchHandler(orm, ordersConsumer.durable),
+    },
+    ...[sagaConsumer, shipmentsConsumer].map((spec) => ({
+      spec,
+      handler: (ctx: NotificationContext) => notifyHandler(ctx.orm, mailerOf(ctx), spec.durable),
+      batchHandler: (ctx: NotificationContext) => notifyBatchHandler(ctx.orm, mailerOf(ctx), spec.durable),
+    })),
   ],
 })

@@ -1,9 +1,11 @@
-import { processOnce, type Orm } from '@orderflow/db'
-import type { EventHandler } from '@orderflow/messaging'
+import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import type { BatchHandler, EventHandler } from '@orderflow/messaging'
+import type { Logger } from 'pino'
 import { noticeOf } from '../domain/notice.js'
 import type { Mailer } from '../mail/mailer.js'
-import { deliverNotification } from '../use-cases/deliver-notification.js'
+import { deliverNotification, deliverNotifications, type DeliveryOutcome } from '../use-cases/deliver-notification.js'
 import { recordNotification } from '../use-cases/record-notification.js'
+import { loadRecipients } from '../use-cases/remember-recipient.js'
 
 /**
  * Handles a saga or shipment event in two steps, because a mail cannot take part in a database
@@ -29,8 +31,39 @@ export function notifyHandler(orm: Orm, mailer: Mailer, consumer: string): Event
     }
     const recorded = await processOnce(orm, { consumer, eventId: event.id }, (em) => recordNotification(em, event.id, notice))
     const outcome = await deliverNotification(orm, mailer, event.id)
-    if (outcome === 'sent') ctx.logger.info({ kind: notice.kind }, 'notification sent')
-    else if (outcome === 'already-sent') ctx.logger.debug('notification already sent')
-    else if (recorded.duplicate) ctx.logger.warn('event recorded in the inbox but its notification is gone; nothing sent')
+    report(outcome, notice.kind, recorded.duplicate, ctx.logger)
   }
 }
+
+/**
+ * The same two steps for a batch, each one transaction: every notification is recorded, then
+ * every one is sent. Whatever fails — an unknown recipient, a refused send — fails the batch,
+ * and its events go through {@link notifyHandler} one by one; the notifications already recorded
+ * or sent are then recognised, so nothing is recorded or sent twice.
+ */
+export function notifyBatchHandler(orm: Orm, mailer: Mailer, consumer: string): BatchHandler {
+  return async (deliveries) => {
+    const noticed = deliveries.flatMap((delivery) => {
+      const notice = noticeOf(delivery.event)
+      return notice ? [{ id: delivery.event.id, delivery, notice }] : []
+    })
+    const recorded = await processBatchOnce(orm, consumer, noticed, async (em, fresh) => {
+      await loadRecipients(em, fresh.map((n) => n.notice.orderId))
+      for (const { id, delivery, notice } of fresh) await delivery.traced(() => recordNotification(em, id, notice))
+      return new Set(fresh.map((n) => n.id))
+    })
+    const outcomes = await deliverNotifications(
+      orm,
+      mailer,
+      noticed.map(({ id, delivery }) => ({ eventId: id, traced: delivery.traced })),
+    )
+    noticed.forEach(({ id, delivery, notice }, i) => report(outcomes[i] ?? 'missing', notice.kind, !recorded.has(id), delivery.context.logger))
+  }
+}
+
+function report(outcome: DeliveryOutcome, kind: string, duplicate: boolean, logger: Logger): void {
+  if (outcome === 'sent') logger.info({ kind }, 'notification sent')
+  else if (outcome === 'already-sent') logger.debug('notification already sent')
+  else if (duplicate) logger.warn('event recorded in the inbox but its notification is gone; nothing sent')
+}
+

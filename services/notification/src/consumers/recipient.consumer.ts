@@ -1,14 +1,30 @@
-import { isEventOf, OrderCreated } from '@orderflow/contracts'
-import { processOnce, type Orm } from '@orderflow/db'
-import { PermanentError, type EventHandler } from '@orderflow/messaging'
-import { rememberRecipient } from '../use-cases/remember-recipient.js'
+import { isEventOf, OrderCreated, type CloudEvent, type DataOf } from '@orderflow/contracts'
+import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
+import { loadRecipients, rememberRecipient } from '../use-cases/remember-recipient.js'
 
 /** Handles `order.created`: the recipient and the inbox row commit together. */
 export function recipientHandler(orm: Orm, consumer: string): EventHandler {
   return async (event, ctx) => {
-    if (!isEventOf(OrderCreated, event)) throw new PermanentError(`${consumer} handles ${OrderCreated.type}, not ${event.type}`)
-    const result = await processOnce(orm, { consumer, eventId: event.id }, (em) => rememberRecipient(em, event.data))
+    const order = orderOf(event, consumer)
+    const result = await processOnce(orm, { consumer, eventId: event.id }, (em) => rememberRecipient(em, order))
     if (result.duplicate) ctx.logger.debug('event already handled')
     else if (!result.result) ctx.logger.info('recipient already known; unchanged')
   }
+}
+
+/** The same for a batch, in one transaction; an event of another type fails it (and is dead-lettered alone). */
+export function recipientBatchHandler(orm: Orm, consumer: string): BatchHandler {
+  return async (deliveries) => {
+    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery, order: orderOf(delivery.event, consumer) }))
+    await processBatchOnce(orm, consumer, items, async (em, fresh) => {
+      await loadRecipients(em, fresh.map((i) => i.order.orderId))
+      for (const { delivery, order } of fresh) await delivery.traced(() => rememberRecipient(em, order))
+    })
+  }
+}
+
+function orderOf(event: CloudEvent, consumer: string): DataOf<typeof OrderCreated> {
+  if (!isEventOf(OrderCreated, event)) throw new PermanentError(`${consumer} handles ${OrderCreated.type}, not ${event.type}`)
+  return event.data
 }

@@ -8,3 +8,11 @@ export async function rememberRecipient(em: EntityManager, order: DataOf<typeof 
   em.create(Recipient, { orderId: order.orderId, customerId: order.customerId, email: order.email, createdAt: new Date() })
   return true
 }
+
+/**
+ * Reads the recipients of several orders in one query into the EntityManager, so the per-event
+ * lookups by order id that follow are answered from its identity map without a round trip.
+ */
+export async function loadRecipients(em: EntityManager, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length > 0) await em.find(Recipient, { orderId: { $in: [...new Set(orderIds)] } })
+}
