@@ -3,7 +3,7 @@ import { defineService } from '@orderflow/runtime'
 import { FulfillmentConfigSchema } from './config.js'
 import { cancelShipmentHandler } from './consumers/cancel-shipment.consumer.js'
 import { cancelConsumer, createConsumer } from './consumers/consumers.js'
-import { createShipmentHandler } from './consumers/create-shipment.consumer.js'
+import { createShipmentBatchHandler, createShipmentHandler } from './consumers/create-shipment.consumer.js'
 import { fulfillmentEntities } from './entities/entities.js'
 import { shipmentRoutes } from './routes/shipments.routes.js'
 import { startShipmentScheduler } from './scheduler/shipment-scheduler.js'
@@ -26,7 +26,11 @@ export const fulfillmentService = defineService({
     void app.register(protectedRoutes(shipmentRoutes, { orm }), { prefix: '/v1' })
   },
   consumers: [
-    { spec: createConsumer, handler: ({ orm, config }) => createShipmentHandler(orm, createConsumer.durable, scheduleOf(config)) },
+    {
+      spec: createConsumer,
+      handler: ({ orm, config }) => createShipmentHandler(orm, createConsumer.durable, scheduleOf(config)),
+      batchHandler: ({ orm, config }) => createShipmentBatchHandler(orm, createConsumer.durable, scheduleOf(config)),
+    },
     { spec: cancelConsumer, handler: ({ orm }) => cancelShipmentHandler(orm, cancelConsumer.durable) },
   ],
   workers: async ({ orm, config, logger }) => {

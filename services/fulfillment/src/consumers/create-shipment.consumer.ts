@@ -1,7 +1,11 @@
-import { CreateShipment, isEventOf } from '@orderflow/contracts'
-import { processOnce, type Orm } from '@orderflow/db'
-import { PermanentError, type EventHandler } from '@orderflow/messaging'
-import { createShipment } from '../use-cases/create-shipment.js'
+import { LockMode } from '@mikro-orm/core'
+import type { EntityManager } from '@mikro-orm/postgresql'
+import { CreateShipment, isEventOf, type CloudEvent, type DataOf } from '@orderflow/contracts'
+import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
+import type { Logger } from 'pino'
+import { Shipment } from '../entities/shipment.entity.js'
+import { createShipment, type CreateShipmentOutcome } from '../use-cases/create-shipment.js'
 import type { ShipmentSchedule } from '../use-cases/schedule.js'
 
 /**
@@ -10,11 +14,47 @@ import type { ShipmentSchedule } from '../use-cases/schedule.js'
  */
 export function createShipmentHandler(orm: Orm, consumer: string, schedule: ShipmentSchedule): EventHandler {
   return async (event, ctx) => {
-    if (!isEventOf(CreateShipment, event)) throw new PermanentError(`${consumer} handles ${CreateShipment.type}, not ${event.type}`)
-    const result = await processOnce(orm, { consumer, eventId: event.id }, (em) => createShipment(em, event.data, schedule))
+    const command = commandOf(event, consumer)
+    const result = await processOnce(orm, { consumer, eventId: event.id }, (em) => createShipment(em, command, schedule))
     if (result.duplicate) ctx.logger.debug('command already handled')
-    else if (result.result === 'exists') ctx.logger.info('order already has a shipment; unchanged')
-    else if (result.result === 'cancelled') ctx.logger.info('order was cancelled before its shipment was created; not shipping')
-    else ctx.logger.info('shipment created')
+    else report(result.result, ctx.logger)
   }
+}
+
+/**
+ * The same for a batch, in one transaction: the orders' existing shipments are locked together
+ * in order id order first, so two batches cannot deadlock. Two creates for one order racing in
+ * two transactions still meet on the primary key; the loser's batch fails and its commands are
+ * then handled one by one.
+ */
+export function createShipmentBatchHandler(orm: Orm, consumer: string, schedule: ShipmentSchedule): BatchHandler {
+  return async (deliveries) => {
+    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery, command: commandOf(delivery.event, consumer) }))
+    const done = await processBatchOnce(orm, consumer, items, async (em, fresh) => {
+      await lockShipments(em, fresh.map(({ command }) => command.orderId))
+      const results: Array<{ outcome: CreateShipmentOutcome; logger: Logger }> = []
+      for (const { delivery, command } of fresh) {
+        results.push({ outcome: await delivery.traced(() => createShipment(em, command, schedule)), logger: delivery.context.logger })
+      }
+      return results
+    })
+    for (const { outcome, logger } of done) report(outcome, logger)
+  }
+}
+
+/** Locks the shipments the orders already have, in one statement and in order id order. */
+export async function lockShipments(em: EntityManager, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return
+  await em.find(Shipment, { orderId: { $in: [...new Set(orderIds)] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { orderId: 'asc' } })
+}
+
+function commandOf(event: CloudEvent, consumer: string): DataOf<typeof CreateShipment> {
+  if (!isEventOf(CreateShipment, event)) throw new PermanentError(`${consumer} handles ${CreateShipment.type}, not ${event.type}`)
+  return event.data
+}
+
+function report(outcome: CreateShipmentOutcome, logger: Logger): void {
+  if (outcome === 'exists') logger.info('order already has a shipment; unchanged')
+  else if (outcome === 'cancelled') logger.info('order was cancelled before its shipment was created; not shipping')
+  else logger.info('shipment created')
 }
