@@ -79,21 +79,48 @@ export function waitForStatus(p: Platform, id: string, statuses: readonly string
 
 export const ENDED = ['DELIVERED', 'FAILED', 'CANCELLED'] as const
 
-/** Waits until none of the orders is PENDING, CONFIRMED or SHIPPED any more (or `settled` says so). */
+/**
+ * Waits until none of the orders is PENDING, CONFIRMED or SHIPPED any more (or `settled` says so)
+ * and the platform is quiet (see `stillBusy`), so what the books say next is final.
+ */
 export async function waitUntilSettled(p: Platform, ids: readonly string[], timeoutMs: number, settled: readonly string[] = ENDED): Promise<void> {
   const wanted = new Set(ids)
   let open = ids.length
+  let busy = ''
   await eventually(
     async () => {
       const rows = await p.tb.order.orm.em.fork().execute<{ id: string; status: string }[]>('select id, status from orders')
       open = rows.filter((r) => wanted.has(r.id) && !settled.includes(r.status)).length + (ids.length - rows.filter((r) => wanted.has(r.id)).length)
-      return open === 0 ? true : undefined
+      if (open > 0) return undefined
+      busy = await stillBusy(p)
+      return busy === '' ? true : undefined
     },
     `${ids.length} orders to settle`,
     timeoutMs,
   ).catch((error: unknown) => {
-    throw new Error(`${open} of ${ids.length} orders still open: ${String(error)}`)
+    throw new Error(`${open} of ${ids.length} orders still open${busy ? `, ${busy}` : ''}: ${String(error)}`)
   })
+}
+
+const OUTBOX_SERVICES = ['order', 'orchestrator', 'inventory', 'payment', 'fulfillment'] as const
+
+/**
+ * What the platform is still doing, or '' once it is quiet: every consumer has settled its
+ * messages and every outbox is sent. An order can end before its saga has: a DELIVERED order's
+ * stock commit may still be queued, so a check of the books waits for this too.
+ */
+async function stillBusy(p: Platform): Promise<string> {
+  const { jsm } = p.tb.order.bus
+  for (const stream of p.topology.streams()) {
+    for await (const c of jsm.consumers.list(stream.name)) {
+      if (c.num_pending + c.num_ack_pending > 0) return `consumer ${c.name} has ${c.num_pending + c.num_ack_pending} messages to settle`
+    }
+  }
+  for (const service of OUTBOX_SERVICES) {
+    const [row] = await p.tb[service].orm.em.fork().execute<{ n: number }[]>('select count(*)::int as n from outbox where sent_at is null')
+    if (row && row.n > 0) return `${service} has ${row.n} events to publish`
+  }
+  return ''
 }
 
 export async function cancelOrder(p: Platform, id: string): Promise<{ statusCode: number; body: Record<string, unknown> }> {
