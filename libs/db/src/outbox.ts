@@ -47,6 +47,32 @@ export function captureTraceContext(): Record<string, string> {
   return headers
 }
 
+/** One outbox row as it is inserted: what {@link enqueueEvents} creates, for code that writes its own SQL. */
+export interface OutboxRow {
+  readonly id: string
+  readonly subject: string
+  readonly type: string
+  readonly payload: CloudEvent
+  readonly headers: Record<string, string>
+}
+
+/**
+ * The outbox rows for `events`: each checked against its contract (throws
+ * `ContractViolationError` from `@orderflow/contracts`), with its subject and the trace context
+ * to send (see {@link EnqueueOptions}). Insert them in the transaction of the change they report.
+ */
+export function outboxRows(events: readonly CloudEvent[], options: EnqueueOptions = {}): OutboxRow[] {
+  const checked = events.map((event) => assertEvent(event))
+  const headers = options.traceContext ? { ...options.traceContext } : captureTraceContext()
+  return checked.map(({ event, definition }) => ({
+    id: event.id,
+    subject: options.subjectOf ? options.subjectOf(event) : definition.subject,
+    type: event.type,
+    payload: event,
+    headers: { ...headers },
+  }))
+}
+
 /**
  * Adds events to the outbox through the caller's EntityManager: they are inserted by the caller's
  * next flush, in its transaction, so the state change and its events commit (or roll back)
@@ -60,15 +86,5 @@ export function captureTraceContext(): Record<string, string> {
  * request that caused the event to every consumer of it.
  */
 export function enqueueEvents(em: EntityManager, events: readonly CloudEvent[], options: EnqueueOptions = {}): void {
-  const checked = events.map((event) => assertEvent(event))
-  const headers = options.traceContext ? { ...options.traceContext } : captureTraceContext()
-  for (const { event, definition } of checked) {
-    em.create(OutboxMessage, {
-      id: event.id,
-      subject: options.subjectOf ? options.subjectOf(event) : definition.subject,
-      type: event.type,
-      payload: event,
-      headers: { ...headers },
-    })
-  }
+  for (const row of outboxRows(events, options)) em.create(OutboxMessage, row)
 }
