@@ -27,6 +27,8 @@ t.test('202: the order, its items, timeline and order.created commit together', 
   ])
   t.match(body.timeline, [{ type: 'CREATED' }])
   t.notOk('payment' in body, 'the payment token is not echoed')
+  const stored = await tb.app.inject({ method: 'GET', url: body.links.self, headers: tb.auth(['orders:read']) })
+  t.same(stored.json(), body, 'what was stored reads back (through the entities) as the 202 said')
 
   const [outbox] = await tb.orm.em.fork().execute<{ id: string; subject: string; payload: unknown }[]>(
     `select id, subject, payload from outbox where payload->>'subject' = ?`,
@@ -40,6 +42,16 @@ t.test('202: the order, its items, timeline and order.created commit together', 
     t.equal(check.event.id, outbox?.id, 'the row id is the event id (the Nats-Msg-Id)')
     t.match(check.event.data, { orderId: body.id, totalAmount: 3499, payment: { token: 'tok_visa' } })
   }
+})
+
+t.test('a shipping address is stored with the order', async (t) => {
+  const shippingAddress = { name: 'Ada Lovelace', line1: "12 St James's Sq", city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' }
+  const res = await post(orderBody({ shippingAddress }))
+  t.equal(res.statusCode, 202)
+  const body = res.json<{ links: { self: string } }>()
+  const stored = await tb.app.inject({ method: 'GET', url: body.links.self, headers: tb.auth(['orders:read']) })
+  t.match(stored.json(), { shippingAddress })
+  t.same(stored.json(), body)
 })
 
 t.test('400 names each invalid field and stores nothing', async (t) => {

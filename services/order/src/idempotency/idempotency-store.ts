@@ -66,15 +66,6 @@ export async function claimKey(em: EntityManager, ref: KeyRef, opts: ClaimOption
   return { kind: 'replay', response: { body: row.response_body, location: row.response_location } }
 }
 
-/** Stores the response to replay; call inside the transaction that did the work. */
-export async function completeKey(em: EntityManager, ref: KeyRef, response: StoredResponse): Promise<void> {
-  await em.execute(
-    `UPDATE idempotency_keys SET state = 'DONE', response_body = ?::jsonb, response_location = ?
-      WHERE owner = ? AND key = ?`,
-    [JSON.stringify(response.body), response.location, ref.owner, ref.key],
-  )
-}
-
 /** Frees a claim whose work failed, so the client may retry with the same key at once. */
 export async function releaseKey(em: EntityManager, ref: KeyRef): Promise<void> {
   await em.execute(`DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND state = 'IN_FLIGHT'`, [ref.owner, ref.key])

@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Orm } from '@orderflow/db'
-import { claimKey, completeKey, releaseKey, type KeyRef, type StoredResponse } from '../idempotency/idempotency-store.js'
+import { claimKey, releaseKey, type KeyRef, type StoredResponse } from '../idempotency/idempotency-store.js'
 import { requestHash } from '../idempotency/request-hash.js'
 import { OrderErrors } from '../order.errors.js'
 import { OrderTotalTooLargeError, placeOrder } from '../use-cases/place-order.js'
-import { toOrderView } from './order-view.js'
+import { insertPlacedOrder } from '../repositories/place-order.sql.js'
+import { orderView } from './order-view.js'
 import type { CreateOrderBody } from './orders.schemas.js'
 
 export interface IdempotencySettings {
@@ -31,8 +32,8 @@ const OPERATION = 'POST /v1/orders'
 
 /**
  * POST /v1/orders: places the order, honouring `Idempotency-Key`. With a key, the key is claimed
- * first (its own short transaction), then the order, its outbox event and the response to replay
- * commit together; a failure frees the key so the client may retry with it.
+ * first (its own short statement), then the order, its outbox event and the response to replay
+ * are stored by one statement; a failure frees the key so the client may retry with it.
  */
 export async function createOrder(orm: Orm, req: CreateOrderRequest): Promise<CreateOrderResult> {
   const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
@@ -50,13 +51,11 @@ export async function createOrder(orm: Orm, req: CreateOrderRequest): Promise<Cr
   }
 
   try {
-    return await orm.em.fork().transactional(async (em) => {
-      const order = placeOrder(em, req.body, req.caller)
-      await em.flush()
-      const response: StoredResponse = { body: toOrderView(order), location: `/v1/orders/${order.id}` }
-      if (ref) await completeKey(em, ref, response)
-      return { ...response, replayed: false }
-    })
+    const placed = placeOrder(req.body, req.caller)
+    const response: StoredResponse = { body: orderView(placed.order), location: `/v1/orders/${placed.order.id}` }
+    // One statement: the order, its event and the key's stored response commit together.
+    await insertPlacedOrder(orm.em.fork(), placed, ref ? { ref, response } : undefined)
+    return { ...response, replayed: false }
   } catch (error) {
     if (ref) {
       await releaseKey(orm.em.fork(), ref).catch((releaseError: unknown) =>

@@ -1,10 +1,24 @@
 import type { Static } from 'typebox'
 import type { IOrder } from '../entities/order.entity.js'
+import type { OrderStatus } from '../domain/order-status.js'
 import type { OrderSummaryView, OrderView } from './orders.schemas.js'
 
 export const orderLinks = (id: string) => ({ self: `/v1/orders/${id}`, cancel: `/v1/orders/${id}/cancel` })
 
-export function toSummaryView(order: IOrder): Static<typeof OrderSummaryView> {
+/** What a summary shows of an order. */
+type OrderSummary = Pick<IOrder, 'id' | 'customerId' | 'currency' | 'totalAmount' | 'createdAt' | 'updatedAt'> & { readonly status: OrderStatus }
+
+/** What the whole view shows of an order, as plain data: an entity with its collections loaded, or a new order. */
+export interface OrderDetails extends OrderSummary {
+  readonly email: string
+  readonly shippingAddress?: IOrder['shippingAddress'] | null
+  readonly failureReason?: IOrder['failureReason'] | null
+  readonly failureMessage?: string | null
+  readonly items: ReadonlyArray<{ readonly sku: string; readonly quantity: number; readonly unitPrice: number }>
+  readonly timeline: ReadonlyArray<{ readonly type: string; readonly at: Date; readonly detail?: string | null }>
+}
+
+export function toSummaryView(order: OrderSummary): Static<typeof OrderSummaryView> {
   return {
     id: order.id,
     status: order.status,
@@ -17,12 +31,16 @@ export function toSummaryView(order: IOrder): Static<typeof OrderSummaryView> {
   }
 }
 
-/** The whole order; `items` and `timeline` must be loaded. */
+/** The whole order; an entity's `items` and `timeline` must be loaded. */
 export function toOrderView(order: IOrder): OrderView {
+  return orderView({ ...order, items: order.items.getItems(), timeline: order.timeline.getItems() })
+}
+
+export function orderView(order: OrderDetails): OrderView {
   return {
     ...toSummaryView(order),
     email: order.email,
-    items: order.items.getItems().map((i) => ({
+    items: order.items.map((i) => ({
       sku: i.sku,
       quantity: i.quantity,
       unitPrice: i.unitPrice,
@@ -32,7 +50,7 @@ export function toOrderView(order: IOrder): OrderView {
     ...(order.failureReason
       ? { failure: { reason: order.failureReason, message: order.failureMessage ?? '' } }
       : {}),
-    timeline: order.timeline.getItems().map((e) => ({
+    timeline: order.timeline.map((e) => ({
       type: e.type,
       at: e.at.toISOString(),
       ...(e.detail ? { detail: e.detail } : {}),

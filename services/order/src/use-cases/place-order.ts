@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { EntityManager } from '@mikro-orm/postgresql'
 import { makeEvent, OrderCreated } from '@orderflow/contracts'
-import { enqueueEvents } from '@orderflow/db'
+import { outboxRows, type OutboxRow } from '@orderflow/db'
 import { orderTotal } from '../domain/order-total.js'
-import { Order, type IOrder } from '../entities/order.entity.js'
-import { OrderItem } from '../entities/order-item.entity.js'
-import { TimelineEntry } from '../entities/timeline-entry.entity.js'
+import type { OrderDetails } from '../routes/order-view.js'
 import type { CreateOrderBody } from '../routes/orders.schemas.js'
 import { EVENT_SOURCE } from '../service-info.js'
 
@@ -13,37 +10,30 @@ export class OrderTotalTooLargeError extends Error {
   override readonly name = 'OrderTotalTooLargeError'
 }
 
+/** A new order as it is stored: the order (PENDING), its items, its first timeline entry and its event. */
+export interface PlacedOrder {
+  readonly order: OrderDetails & { readonly createdBy: string }
+  /** `order.created`, checked against its contract, ready for the outbox. */
+  readonly event: OutboxRow
+}
+
 /**
  * Accepts an order: the order (PENDING), its items, the first timeline entry and the
- * `order.created` event in the outbox, in the caller's transaction. The saga takes it from
+ * `order.created` event, to be stored together (see `insertPlacedOrder`). The saga takes it from
  * the event; nothing here waits for stock or payment.
  */
-export function placeOrder(em: EntityManager, input: CreateOrderBody, createdBy: string): IOrder {
+export function placeOrder(input: CreateOrderBody, createdBy: string): PlacedOrder {
   const totalAmount = orderTotal(input.items)
   if (totalAmount === undefined) throw new OrderTotalTooLargeError('order total exceeds the largest amount accepted')
 
   const now = new Date()
-  const order = em.create(Order, {
-    id: randomUUID(),
-    customerId: input.customerId,
-    email: input.email,
-    currency: input.currency,
-    totalAmount,
-    status: 'PENDING',
-    shippingAddress: input.shippingAddress ?? null,
-    createdBy,
-    createdAt: now,
-    updatedAt: now,
-  })
-  input.items.forEach((line, position) => em.create(OrderItem, { order, position, ...line }))
-  em.create(TimelineEntry, { order, type: 'CREATED', at: now })
-
+  const id = randomUUID()
   const event = makeEvent(OrderCreated, {
     source: EVENT_SOURCE,
-    subject: order.id,
+    subject: id,
     time: now,
     data: {
-      orderId: order.id,
+      orderId: id,
       customerId: input.customerId,
       email: input.email,
       currency: input.currency,
@@ -53,6 +43,25 @@ export function placeOrder(em: EntityManager, input: CreateOrderBody, createdBy:
       ...(input.payment ? { payment: input.payment } : {}),
     },
   })
-  enqueueEvents(em, [event])
-  return order
+  const [row] = outboxRows([event])
+  if (!row) throw new Error('outboxRows returned no row for one event')
+  return {
+    order: {
+      id,
+      status: 'PENDING',
+      customerId: input.customerId,
+      email: input.email,
+      currency: input.currency,
+      totalAmount,
+      shippingAddress: input.shippingAddress ?? null,
+      failureReason: null,
+      failureMessage: null,
+      createdBy,
+      createdAt: now,
+      updatedAt: now,
+      items: input.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+      timeline: [{ type: 'CREATED', at: now, detail: null }],
+    },
+    event: row,
+  }
 }
