@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { readBusSnapshot } from './bus-stats.js'
 import { connectDatabaseStats, type DatabaseStats } from './db-stats.js'
 import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
+import { INTAKE_SANDBOX, removeSandbox, sandboxEnv } from './intake-sandbox.js'
 import { readMachineInfo } from './machine-info.js'
 import type { BenchOptions } from './options.js'
 import { createOrderApi } from './order-api.js'
@@ -38,7 +39,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
   const { log } = envt
   const machine = readMachineInfo()
   const startedAt = new Date()
-  const { pids, startedByUs } = await ensureSystem(envt, settings.intake ? ['order'] : declaredServices(envt.root))
+  const { pids, startedByUs, sandboxed } = await ensureSystem(envt, settings.intake)
   const bus = await connectBus({ servers: envt.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'orderflow-bench', logger: pino({ level: 'warn' }) })
   const api = createOrderApi({
     orderUrl: opts.orderUrl,
@@ -52,7 +53,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
   })
   try {
     const database = (await dbStats?.settings()) ?? null
-    const topology = createTopology(envt.env.NATS_NAMESPACE ?? '')
+    const topology = createTopology(sandboxed ? INTAKE_SANDBOX.namespace : (envt.env.NATS_NAMESPACE ?? ''))
     const createdSubject = topology.subject(OrderCreated.subject)
     const skus = Array.from({ length: settings.skus }, (_, i) => `BENCH-SKU-${String(i + 1).padStart(3, '0')}`)
     // Intake mode may run without the inventory service; when it runs, the saga needs stock too.
@@ -123,11 +124,15 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
   } finally {
     await dbStats?.close()
     await api.close()
-    await bus.close()
     if (startedByUs) {
       log('stopping the system the benchmark started (tools/dev/down)')
       await runDevScript(envt.root, 'down', log)
     }
+    if (sandboxed) {
+      log(`removing the intake sandbox (namespace ${INTAKE_SANDBOX.namespace}, database ${INTAKE_SANDBOX.databasePrefix}_order)`)
+      await removeSandbox(bus.jsm, envt.env.PG_URL_BASE ?? 'postgres://postgres@127.0.0.1:5432')
+    }
+    await bus.close()
   }
 }
 
@@ -173,22 +178,33 @@ async function settle(ctx: RateRunContext, baseline: number, timeoutSeconds: num
   if (backlog > baseline) ctx.log(`  still ${backlog} messages behind (${baseline} at the start); going on`)
 }
 
-/** Uses the running services when all needed are up; starts them when none is; refuses a half-running system. */
-async function ensureSystem(envt: BenchEnvironment, needed: string[]): Promise<{ pids: ServicePids; startedByUs: boolean }> {
+/**
+ * Uses the running services when all needed are up; starts them when none is; refuses a
+ * half-running system. An intake run that starts its own order service starts it alone, in the
+ * intake sandbox (see {@link INTAKE_SANDBOX}); against a running system it measures intake
+ * while the saga works too.
+ */
+async function ensureSystem(envt: BenchEnvironment, intake: boolean): Promise<{ pids: ServicePids; startedByUs: boolean; sandboxed: boolean }> {
+  const needed = intake ? [...INTAKE_SANDBOX.services] : declaredServices(envt.root)
   let pids = liveServices(envt.root)
   const missing = () => needed.filter((name) => !pids.has(name))
   if (missing().length === 0) {
     envt.log(`using the running system (${[...pids.keys()].join(', ')})`)
-    return { pids, startedByUs: false }
+    return { pids, startedByUs: false, sandboxed: false }
   }
   if (pids.size > 0) {
     throw new Error(`some services run but not ${missing().join(', ')}: run make up (or make down) first`)
   }
-  envt.log('nothing runs: starting the system with tools/dev/up')
-  await runDevScript(envt.root, 'up', envt.log)
+  if (intake) {
+    envt.log(`nothing runs: starting ${needed.join(', ')} alone in the intake sandbox (namespace ${INTAKE_SANDBOX.namespace})`)
+    await runDevScript(envt.root, 'up', envt.log, { services: needed, env: sandboxEnv() })
+  } else {
+    envt.log('nothing runs: starting the system with tools/dev/up')
+    await runDevScript(envt.root, 'up', envt.log)
+  }
   pids = liveServices(envt.root)
   if (missing().length > 0) throw new Error(`tools/dev/up did not start ${missing().join(', ')}`)
-  return { pids, startedByUs: true }
+  return { pids, startedByUs: true, sandboxed: intake }
 }
 
 /** The n-th order: one to three units of one of the stocked SKUs, paid by a card that authorizes. */

@@ -23,9 +23,18 @@ export function liveServices(root: string): ServicePids {
 }
 
 /** Runs one of the dev scripts (`tools/dev/up`, `tools/dev/down`), its output sent to `log`. */
-export function runDevScript(root: string, script: 'up' | 'down', log: (line: string) => void): Promise<void> {
+export function runDevScript(
+  root: string,
+  script: 'up' | 'down',
+  log: (line: string) => void,
+  opts: { services?: readonly string[]; env?: Record<string, string> } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'tools', 'dev', script), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(join(root, 'tools', 'dev', script), [...(opts.services ?? [])], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    })
     const output: string[] = []
     const collect = (chunk: Buffer) => output.push(chunk.toString())
     child.stdout.on('data', collect)
