@@ -8,30 +8,20 @@ import {
   StockCommitted,
   StockReserved,
   type CloudEvent,
-  type DataOf,
   type MessageDefinition,
 } from '@orderflow/contracts'
 import { PermanentError } from '@orderflow/messaging'
 import { batchOf } from '@orderflow/testing/service'
 import type { TSchema, Static } from 'typebox'
 import { sagaBatchHandler } from '../src/consumers/saga.consumer.js'
-import { sagaTestbed } from './testbed.js'
+import { orderData, sagaTestbed } from './testbed.js'
 
 // The batch handler called directly, on the real database; nothing runs in the background.
 const tb = await sagaTestbed(t)
 
 const event = <S extends TSchema>(def: MessageDefinition<S>, orderId: string, data: Static<S>): CloudEvent =>
   makeEvent(def, { source: 'orderflow/test', subject: orderId, data })
-const created = (orderId: string) =>
-  event(OrderCreated, orderId, {
-    orderId,
-    customerId: 'c-1',
-    email: 'ada@example.com',
-    currency: 'EUR',
-    items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
-    totalAmount: 100,
-    payment: { method: 'card', token: 'tok_visa' },
-  } satisfies DataOf<typeof OrderCreated>)
+const created = (orderId: string) => event(OrderCreated, orderId, orderData(orderId))
 const reserved = (orderId: string) => event(StockReserved, orderId, { orderId, items: [{ sku: 'SKU-1', quantity: 1 }] })
 const settled = (orderId: string) => ({ orderId, paymentId: randomUUID(), amount: 100, currency: 'EUR' })
 const states = async (ids: readonly string[]) => Promise.all(ids.map(async (id) => (await tb.saga(id))?.state ?? null))

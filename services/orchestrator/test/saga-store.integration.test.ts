@@ -10,7 +10,7 @@ import { applyInput, advanceSaga } from '../src/use-cases/apply-input.js'
 import { expireDueSagas } from '../src/use-cases/expire-deadlines.js'
 import { requestCancel } from '../src/use-cases/request-cancel.js'
 import { startOrderSaga } from '../src/use-cases/start-saga.js'
-import { migratedDatabase } from './testbed.js'
+import { migratedDatabase, orderData } from './testbed.js'
 
 // The saga's persistence rules against the real database, without NATS.
 const url = await migratedDatabase(t)
@@ -18,15 +18,7 @@ const orm: Orm = await createOrm({ url, entities: orchestratorEntities, logger: 
 t.teardown(() => orm.close())
 const clock = () => ({ now: new Date(), stepTimeoutMs: 10_000 })
 
-const order = (orderId = randomUUID()) => ({
-  orderId,
-  customerId: 'c-1',
-  email: 'ada@example.com',
-  currency: 'EUR',
-  items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
-  totalAmount: 100,
-  payment: { method: 'card' as const, token: 'tok_visa' },
-})
+const order = orderData
 
 async function confirmedSaga(): Promise<string> {
   const { orderId } = order()

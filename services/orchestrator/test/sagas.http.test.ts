@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { advanceSaga } from '../src/use-cases/apply-input.js'
 import { startOrderSaga } from '../src/use-cases/start-saga.js'
-import { sagaTestbed } from './testbed.js'
+import { orderData, sagaTestbed } from './testbed.js'
 
 // The operators' view and the metrics; nothing runs in the background here.
 const tb = await sagaTestbed(t)
@@ -11,15 +11,7 @@ const clock = () => ({ now: new Date(), stepTimeoutMs: 10_000 })
 
 async function declinedSaga(): Promise<string> {
   const orderId = randomUUID()
-  const order = {
-    orderId,
-    customerId: 'c-1',
-    email: 'ada@example.com',
-    currency: 'EUR',
-    items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
-    totalAmount: 100,
-    payment: { method: 'card' as const, token: 'tok_visa' },
-  }
+  const order = orderData(orderId)
   await tb.orm.em.fork().transactional((em) => startOrderSaga(em, order, clock()))
   await tb.orm.em.fork().transactional((em) => advanceSaga(em, orderId, { kind: 'reserved' }, clock()))
   await tb.orm.em.fork().transactional((em) => advanceSaga(em, orderId, { kind: 'declined', message: 'Card declined.' }, clock()))

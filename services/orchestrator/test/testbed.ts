@@ -48,6 +48,19 @@ export interface SagaTestbed {
   auth(roles: readonly string[]): { authorization: string }
 }
 
+/** The data of a one-line order of 100 EUR paid by a card that authorizes, for tests that build events themselves. */
+export function orderData(orderId: string = randomUUID()): DataOf<typeof OrderCreated> {
+  return {
+    orderId,
+    customerId: 'c-1',
+    email: 'ada@example.com',
+    currency: 'EUR',
+    items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
+    totalAmount: 100,
+    payment: { method: 'card', token: 'tok_visa' },
+  }
+}
+
 export const short = (e: CloudEvent) => e.type.replace(/^orderflow\./, '').replace(/\.v1$/, '')
 
 /**
