@@ -44,8 +44,10 @@ t.test('one run: the warm-up is not counted, latencies and failures are', async 
   t.equal(new Set(keys).size, 40, 'each with its own idempotency key')
   t.equal(run.sent, 30, 'the 10 warm-up orders are not counted')
   t.equal(run.accepted, 30, 'order 7 is in the warm-up')
-  t.ok(run.http && run.http.p50 >= 20 && run.http.p50 < 200, `HTTP p50 ${run.http?.p50}`)
-  t.ok(run.endToEnd && run.endToEnd.p50 >= 80 && run.endToEnd.p50 < 400, `E2E p50 ${run.endToEnd?.p50}`)
+  // A 20 ms timer can fire up to a millisecond early by performance.now() (libuv counts from the
+  // loop's cached time, measured 19.94 ms on CI): the lower bounds allow for that.
+  t.ok(run.http && run.http.p50 >= 19 && run.http.p50 < 200, `HTTP p50 ${run.http?.p50}`)
+  t.ok(run.endToEnd && run.endToEnd.p50 >= 78 && run.endToEnd.p50 < 400, `E2E p50 ${run.endToEnd?.p50}`)
   t.same(run.failures, { http: {}, network: {}, saga: { 'failed:TIMEOUT': 3 }, incomplete: 0 })
   t.equal(run.drain.drained, true)
   t.ok(run.backlogAtStop.ordersInFlight > 0, 'orders were still in flight when the load stopped')
