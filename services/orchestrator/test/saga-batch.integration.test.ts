@@ -14,6 +14,7 @@ import { PermanentError } from '@orderflow/messaging'
 import { batchOf } from '@orderflow/testing/service'
 import type { TSchema, Static } from 'typebox'
 import { sagaBatchHandler } from '../src/consumers/saga.consumer.js'
+import { Saga } from '../src/entities/saga.entity.js'
 import { orderData, sagaTestbed } from './testbed.js'
 
 // The batch handler called directly, on the real database; nothing runs in the background.
@@ -60,4 +61,28 @@ t.test("two consumers' batches over the same sagas, in opposite orders, both com
     const saga = await tb.saga(id)
     t.ok(saga?.committedAt && saga.capturedAt, 'both facts recorded, neither overwritten')
   }
+})
+
+t.test('a move of a saga racing a batch over it is never overwritten', async (t) => {
+  const handle = sagaBatchHandler(tb.ctx, 'test-race')
+  const [a, b] = [randomUUID(), randomUUID()]
+  await handle(batchOf([created(a), created(b)]))
+  // Another move of b (as the deadline worker makes), racing the batch below.
+  const batch = handle(batchOf([reserved(a), reserved(b)]))
+  const other = tb.orm.em
+    .fork()
+    .transactional(async (em) => {
+      const saga = await em.findOneOrFail(Saga, { orderId: b })
+      saga.state = 'COMPENSATING'
+    })
+    .then(
+      () => 'committed',
+      (error: unknown) => (error instanceof Error ? error.name : String(error)),
+    )
+  const [batchOutcome, otherOutcome] = await Promise.all([batch.then(() => 'committed'), other])
+  const [sagaA, sagaB] = await states([a, b])
+  t.equal(batchOutcome, 'committed')
+  t.equal(sagaA, 'AUTHORIZING')
+  if (otherOutcome === 'committed') t.equal(sagaB, 'COMPENSATING', 'both committed: the batch saw the other move, or the other move came after it')
+  else t.same([otherOutcome, sagaB], ['OptimisticLockError', 'AUTHORIZING'], 'the other move lost its version check, and would retry')
 })

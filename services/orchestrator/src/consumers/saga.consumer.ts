@@ -9,7 +9,7 @@ import { sagaConsumers } from './consumers.js'
 import { lockOrders } from '../use-cases/apply-input.js'
 import { countInFlight } from '../use-cases/count-in-flight.js'
 import { handleSagaEvent } from '../use-cases/handle-saga-event.js'
-import { loadSagas } from '../use-cases/load-sagas.js'
+import { lockSagas } from '../use-cases/lock-sagas.js'
 import type { SagaResult } from '../use-cases/saga-result.js'
 import { retryConflicts } from './retry-conflicts.js'
 
@@ -37,8 +37,8 @@ export function sagaHandler(ctx: ServiceContext<OrchestratorConfig>, consumer: s
 /**
  * The same, for a consumer that is behind: one transaction for the whole batch. The orders'
  * locks are taken first, together and in key order, so batches of different consumers wait for
- * each other instead of deadlocking; their sagas are then read in one query, and the events
- * applied one after the other, each in its own span. An event the single handler would refuse
+ * each other instead of deadlocking; their sagas are then read and row-locked in one query (see
+ * `lockSagas`), and the events applied one after the other, each in its own span. An event the single handler would refuse
  * (no saga) fails the batch, and its events are then handled one by one.
  */
 export function sagaBatchHandler(ctx: ServiceContext<OrchestratorConfig>, consumer: string): BatchHandler {
@@ -48,7 +48,7 @@ export function sagaBatchHandler(ctx: ServiceContext<OrchestratorConfig>, consum
     const handled = await processBatchOnce(ctx.orm, consumer, items, async (em, fresh) => {
       const orderIds = [...new Set(fresh.map(({ delivery }) => delivery.event.subject))]
       await lockOrders(em, orderIds)
-      await loadSagas(em, orderIds)
+      await lockSagas(em, orderIds)
       const results: Array<{ logger: Logger; result: SagaResult }> = []
       for (const { delivery } of fresh) {
         const clock = { now: new Date(), stepTimeoutMs: ctx.config.SAGA_STEP_TIMEOUT_MS }
