@@ -94,14 +94,11 @@ export async function handleBatch(msgs: readonly JsMsg[], deps: DeliveryDeps): P
     const started = performance.now()
     try {
       await batchHandler(valid.map(({ msg, event }) => batchDelivery(msg, event, deps.logger)))
-      const consumer = deps.spec.durable
-      deps.metrics.batchSize.observe({ consumer }, valid.length)
+      deps.metrics.batchSize.observe({ consumer: deps.spec.durable }, valid.length)
       for (const { msg } of valid) {
         msg.ack()
-        deps.deadLetters.forgetFailure({ stream: msg.info.stream, seq: msg.seq, consumer })
-        if (msg.info.deliveryCount > 1) deps.metrics.redeliveries.inc({ consumer })
-        deps.metrics.consumerMessages.inc({ consumer, outcome: 'acked' })
-        deps.metrics.processingSeconds.observe({ consumer }, (performance.now() - started) / 1000)
+        deps.deadLetters.forgetFailure(deliveryKey(msg, deps))
+        count(msg, deps, 'acked', started)
       }
     } catch (err) {
       deps.logger.debug({ err, size: valid.length }, 'batch failed; handling its events one by one')
@@ -114,28 +111,36 @@ export async function handleBatch(msgs: readonly JsMsg[], deps: DeliveryDeps): P
 }
 
 function batchDelivery(msg: JsMsg, event: CloudEvent, logger: Logger): BatchDelivery {
+  return { event, context: contextOf(msg, event, logger), traced: (fn) => runTraced(msg, event, fn) }
+}
+
+function contextOf(msg: JsMsg, event: CloudEvent, logger: Logger): HandlerContext {
   const deliveryCount = msg.info.deliveryCount
   return {
-    event,
-    context: {
-      deliveryCount,
-      subject: msg.subject,
-      streamSeq: msg.seq,
-      headers: headersToRecord(msg.headers),
-      logger: logger.child({ event_id: event.id, event_type: event.type, order_id: event.subject, delivery: deliveryCount }),
-    },
-    traced: (fn) => runTraced(msg, event, fn),
+    deliveryCount,
+    subject: msg.subject,
+    streamSeq: msg.seq,
+    headers: headersToRecord(msg.headers),
+    logger: logger.child({ event_id: event.id, event_type: event.type, order_id: event.subject, delivery: deliveryCount }),
   }
+}
+
+const deliveryKey = (msg: JsMsg, deps: DeliveryDeps) => ({ stream: msg.info.stream, seq: msg.seq, consumer: deps.spec.durable })
+
+/** Counts one settled delivery in the consumer metrics. */
+function count(msg: JsMsg, deps: DeliveryDeps, outcome: 'acked' | 'retried' | 'terminated', started: number): void {
+  const consumer = deps.spec.durable
+  if (msg.info.deliveryCount > 1) deps.metrics.redeliveries.inc({ consumer })
+  deps.metrics.consumerMessages.inc({ consumer, outcome })
+  deps.metrics.processingSeconds.observe({ consumer }, (performance.now() - started) / 1000)
 }
 
 /** Settles one delivery: ack, nak with delay, or dead letter and term. Does not throw. */
 export async function handleDelivery(msg: JsMsg, deps: DeliveryDeps): Promise<void> {
-  const { spec, metrics } = deps
-  const consumer = spec.durable
+  const { spec } = deps
   const started = performance.now()
   const deliveries = msg.info.deliveryCount
-  const key = { stream: msg.info.stream, seq: msg.seq, consumer }
-  if (deliveries > 1) metrics.redeliveries.inc({ consumer })
+  const key = deliveryKey(msg, deps)
   let outcome: 'acked' | 'retried' | 'terminated'
   const decoded = decode(msg)
   if (!decoded.ok) {
@@ -143,11 +148,10 @@ export async function handleDelivery(msg: JsMsg, deps: DeliveryDeps): Promise<vo
     outcome = await deadLetter(msg, deps, 'invalid', decoded.error)
   } else {
     const event = decoded.event
-    const log = deps.logger.child({ event_id: event.id, event_type: event.type, order_id: event.subject, delivery: deliveries })
+    const context = contextOf(msg, event, deps.logger)
+    const log = context.logger
     try {
-      await runTraced(msg, event, () =>
-        deps.handler(event, { deliveryCount: deliveries, subject: msg.subject, streamSeq: msg.seq, headers: headersToRecord(msg.headers), logger: log }),
-      )
+      await runTraced(msg, event, () => deps.handler(event, context))
       msg.ack()
       deps.deadLetters.forgetFailure(key)
       outcome = 'acked'
@@ -165,8 +169,7 @@ export async function handleDelivery(msg: JsMsg, deps: DeliveryDeps): Promise<vo
       }
     }
   }
-  metrics.consumerMessages.inc({ consumer, outcome })
-  metrics.processingSeconds.observe({ consumer }, (performance.now() - started) / 1000)
+  count(msg, deps, outcome, started)
 }
 
 /**
