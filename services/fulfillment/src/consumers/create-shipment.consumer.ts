@@ -1,7 +1,8 @@
 import { LockMode } from '@mikro-orm/core'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { CreateShipment, isEventOf, type CloudEvent, type DataOf } from '@orderflow/contracts'
-import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import { processOnce, type Orm } from '@orderflow/db'
+import { transactionalBatchHandler } from '@orderflow/runtime'
 import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
 import type { Logger } from 'pino'
 import { Shipment } from '../entities/shipment.entity.js'
@@ -28,18 +29,14 @@ export function createShipmentHandler(orm: Orm, consumer: string, schedule: Ship
  * then handled one by one.
  */
 export function createShipmentBatchHandler(orm: Orm, consumer: string, schedule: ShipmentSchedule): BatchHandler {
-  return async (deliveries) => {
-    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery, command: commandOf(delivery.event, consumer) }))
-    const done = await processBatchOnce(orm, consumer, items, async (em, fresh) => {
-      await lockShipments(em, fresh.map(({ command }) => command.orderId))
-      const results: Array<{ outcome: CreateShipmentOutcome; logger: Logger }> = []
-      for (const { delivery, command } of fresh) {
-        results.push({ outcome: await delivery.traced(() => createShipment(em, command, schedule)), logger: delivery.context.logger })
-      }
-      return results
-    })
-    for (const { outcome, logger } of done) report(outcome, logger)
-  }
+  return transactionalBatchHandler({
+    orm,
+    consumer,
+    commandOf: (event) => commandOf(event, consumer),
+    lock: (em, commands) => lockShipments(em, commands.map((c) => c.orderId)),
+    run: (em, command) => createShipment(em, command, schedule),
+    report: (outcome, _command, { logger }) => report(outcome, logger),
+  })
 }
 
 /** Locks the shipments the orders already have, in one statement and in order id order. */

@@ -4,7 +4,7 @@ import { processOnce, type Orm } from '@orderflow/db'
 import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
 import type { InventoryMetrics } from '../inventory.metrics.js'
 import { commitStock, type CommitOutcome } from '../use-cases/commit-stock.js'
-import { runCommandBatch } from './command-batch.js'
+import { commandBatchHandler } from './command-batch.js'
 import { commitConsumer } from './consumers.js'
 
 const consumer = commitConsumer.durable
@@ -19,12 +19,17 @@ export function commitStockHandler({ orm, metrics }: { orm: Orm; metrics: Invent
   }
 }
 
-/** The same for a batch of commands, in one transaction (see `runCommandBatch`). */
+/** The same for a batch of commands, in one transaction (see `commandBatchHandler`). */
 export function commitStockBatchHandler({ orm, metrics }: { orm: Orm; metrics: InventoryMetrics }): BatchHandler {
-  return async (deliveries) => {
-    const done = await runCommandBatch({ orm, consumer, commandOf, run: commitHeld }, deliveries)
-    for (const { result } of done) if (!result.repeated) metrics.reservation('committed')
-  }
+  return commandBatchHandler({
+    orm,
+    consumer,
+    commandOf,
+    run: commitHeld,
+    report: (result) => {
+      if (!result.repeated) metrics.reservation('committed')
+    },
+  })
 }
 
 function commandOf(event: CloudEvent): DataOf<typeof CommitStock> {

@@ -4,7 +4,7 @@ import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow
 import type { Logger } from 'pino'
 import type { InventoryMetrics } from '../inventory.metrics.js'
 import { releaseStock, type ReleaseOutcome } from '../use-cases/release-stock.js'
-import { runCommandBatch } from './command-batch.js'
+import { commandBatchHandler } from './command-batch.js'
 import { releaseConsumer } from './consumers.js'
 
 type ReleaseCommand = DataOf<typeof ReleaseStock>
@@ -21,15 +21,15 @@ export function releaseStockHandler({ orm, metrics }: { orm: Orm; metrics: Inven
   }
 }
 
-/** The same for a batch of commands, in one transaction (see `runCommandBatch`). */
+/** The same for a batch of commands, in one transaction (see `commandBatchHandler`). */
 export function releaseStockBatchHandler({ orm, metrics }: { orm: Orm; metrics: InventoryMetrics }): BatchHandler {
-  return async (deliveries) => {
-    const done = await runCommandBatch(
-      { orm, consumer, commandOf, run: async (em, command) => ({ command, outcome: await releaseStock(em, command.orderId) }) },
-      deliveries,
-    )
-    for (const { result, logger } of done) report(result.outcome, result.command, metrics, logger)
-  }
+  return commandBatchHandler({
+    orm,
+    consumer,
+    commandOf,
+    run: (em, command) => releaseStock(em, command.orderId),
+    report: (outcome, command, { logger }) => report(outcome, command, metrics, logger),
+  })
 }
 
 function commandOf(event: CloudEvent): ReleaseCommand {

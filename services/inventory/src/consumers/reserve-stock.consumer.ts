@@ -4,7 +4,7 @@ import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow
 import type { Logger } from 'pino'
 import type { InventoryMetrics } from '../inventory.metrics.js'
 import { reserveStock, type ReserveCommand, type ReserveOutcome } from '../use-cases/reserve-stock.js'
-import { runCommandBatch } from './command-batch.js'
+import { commandBatchHandler } from './command-batch.js'
 import { reserveConsumer } from './consumers.js'
 
 export interface ReserveHandlerDeps {
@@ -26,15 +26,16 @@ export function reserveStockHandler({ orm, metrics, ttlSeconds }: ReserveHandler
   }
 }
 
-/** The same for a batch of commands, in one transaction (see `runCommandBatch`). */
+/** The same for a batch of commands, in one transaction (see `commandBatchHandler`). */
 export function reserveStockBatchHandler({ orm, metrics, ttlSeconds }: ReserveHandlerDeps): BatchHandler {
-  return async (deliveries) => {
-    const done = await runCommandBatch(
-      { orm, consumer, commandOf, skusOf: (c) => c.items.map((i) => i.sku), run: (em, c) => reserveStock(em, c, ttlSeconds) },
-      deliveries,
-    )
-    for (const { result, logger } of done) report(result, metrics, logger)
-  }
+  return commandBatchHandler({
+    orm,
+    consumer,
+    commandOf,
+    skusOf: (c) => c.items.map((i) => i.sku),
+    run: (em, c) => reserveStock(em, c, ttlSeconds),
+    report: (outcome, _command, { logger }) => report(outcome, metrics, logger),
+  })
 }
 
 function commandOf(event: CloudEvent): ReserveCommand {

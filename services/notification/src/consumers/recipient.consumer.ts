@@ -1,5 +1,6 @@
 import { isEventOf, OrderCreated, type CloudEvent, type DataOf } from '@orderflow/contracts'
-import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import { processOnce, type Orm } from '@orderflow/db'
+import { transactionalBatchHandler } from '@orderflow/runtime'
 import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
 import { loadRecipients, rememberRecipient } from '../use-cases/remember-recipient.js'
 
@@ -15,13 +16,13 @@ export function recipientHandler(orm: Orm, consumer: string): EventHandler {
 
 /** The same for a batch, in one transaction; an event of another type fails it (and is dead-lettered alone). */
 export function recipientBatchHandler(orm: Orm, consumer: string): BatchHandler {
-  return async (deliveries) => {
-    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery, order: orderOf(delivery.event, consumer) }))
-    await processBatchOnce(orm, consumer, items, async (em, fresh) => {
-      await loadRecipients(em, fresh.map((i) => i.order.orderId))
-      for (const { delivery, order } of fresh) await delivery.traced(() => rememberRecipient(em, order))
-    })
-  }
+  return transactionalBatchHandler({
+    orm,
+    consumer,
+    commandOf: (event) => orderOf(event, consumer),
+    lock: (em, orders) => loadRecipients(em, orders.map((o) => o.orderId)),
+    run: (em, order) => rememberRecipient(em, order),
+  })
 }
 
 function orderOf(event: CloudEvent, consumer: string): DataOf<typeof OrderCreated> {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
-import { processBatchOnce, processOnce } from '@orderflow/db'
+import { processOnce } from '@orderflow/db'
 import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
-import type { ConsumerBinding, ServiceContext } from '@orderflow/runtime'
+import { transactionalBatchHandler, type ConsumerBinding, type ServiceContext } from '@orderflow/runtime'
 import type { CloudEvent } from '@orderflow/contracts'
 import type { OrchestratorConfig } from '../config.js'
 import { sagaMetrics, type SagaMetrics } from '../metrics/saga.metrics.js'
@@ -43,23 +43,22 @@ export function sagaHandler(ctx: ServiceContext<OrchestratorConfig>, consumer: s
  */
 export function sagaBatchHandler(ctx: ServiceContext<OrchestratorConfig>, consumer: string): BatchHandler {
   const metrics = sagaMetrics(ctx.registry, () => countInFlight(ctx.orm))
-  return async (deliveries) => {
-    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery }))
-    const handled = await processBatchOnce(ctx.orm, consumer, items, async (em, fresh) => {
-      const orderIds = [...new Set(fresh.map(({ delivery }) => delivery.event.subject))]
+  return transactionalBatchHandler({
+    orm: ctx.orm,
+    consumer,
+    commandOf: (event) => event,
+    async lock(em, events) {
+      const orderIds = [...new Set(events.map((event) => event.subject))]
       await lockOrders(em, orderIds)
       await lockSagas(em, orderIds)
-      const results: Array<{ logger: Logger; result: SagaResult }> = []
-      for (const { delivery } of fresh) {
-        const clock = { now: new Date(), stepTimeoutMs: ctx.config.SAGA_STEP_TIMEOUT_MS }
-        const result = await delivery.traced(() => handleSagaEvent(em, delivery.event, clock))
-        if (result.kind === 'unknown-saga') throw unknownSaga(delivery.event)
-        results.push({ logger: delivery.context.logger, result })
-      }
-      return results
-    })
-    for (const { result, logger } of handled) report(metrics, result, logger)
-  }
+    },
+    async run(em, event) {
+      const result = await handleSagaEvent(em, event, { now: new Date(), stepTimeoutMs: ctx.config.SAGA_STEP_TIMEOUT_MS })
+      if (result.kind === 'unknown-saga') throw unknownSaga(event)
+      return result
+    },
+    report: (result, _event, { logger }) => report(metrics, result, logger),
+  })
 }
 
 function unknownSaga(event: CloudEvent): PermanentError {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { CloudEvent } from '@orderflow/contracts'
-import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
+import { processOnce, type Orm } from '@orderflow/db'
+import { transactionalBatchHandler } from '@orderflow/runtime'
 import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
 import { lockOrders, projectEvent, type ProjectionResult } from '../use-cases/project-event.js'
 
@@ -29,20 +30,18 @@ export function projectionHandler(orm: Orm, consumer: string): EventHandler {
  * handled one by one, and that one is dead-lettered.
  */
 export function projectionBatchHandler(orm: Orm, consumer: string): BatchHandler {
-  return async (deliveries) => {
-    const items = deliveries.map((delivery) => ({ id: delivery.event.id, delivery }))
-    const handled = await processBatchOnce(orm, consumer, items, async (em, fresh) => {
-      await lockOrders(em, [...new Set(fresh.map(({ delivery }) => delivery.event.subject))])
-      const results: Array<{ logger: Logger; outcome: ProjectionResult }> = []
-      for (const { delivery } of fresh) {
-        const outcome = await delivery.traced(() => projectEvent(em, delivery.event, { alreadyLocked: true }))
-        if (outcome === 'unknown-order') throw unknownOrder(delivery.event)
-        results.push({ logger: delivery.context.logger, outcome })
-      }
-      return results
-    })
-    for (const { outcome, logger } of handled) report(outcome, logger)
-  }
+  return transactionalBatchHandler({
+    orm,
+    consumer,
+    commandOf: (event) => event,
+    lock: (em, events) => lockOrders(em, [...new Set(events.map((event) => event.subject))]),
+    async run(em, event) {
+      const outcome = await projectEvent(em, event, { alreadyLocked: true })
+      if (outcome === 'unknown-order') throw unknownOrder(event)
+      return outcome
+    },
+    report: (outcome, _event, { logger }) => report(outcome, logger),
+  })
 }
 
 function unknownOrder(event: CloudEvent): PermanentError {
