@@ -1,6 +1,6 @@
 import type { TObject } from 'typebox'
 import { startInboxCleanup, startOutboxRelay, type OutboxRelay } from '@orderflow/db'
-import { runConsumer, startDeadLetterCopier, type ConsumerRunner, type ConsumerSpec, type DeadLetterCopier } from '@orderflow/messaging'
+import { resolveConsumerSpec, runConsumer, startDeadLetterCopier, type ConsumerRunner, type ConsumerSpec, type DeadLetterCopier } from '@orderflow/messaging'
 import type { ServiceContext } from './service-context.js'
 import type { ServiceDefinition, Worker } from './service-definition.js'
 import type { ServiceConfig } from './service-settings.js'
@@ -74,7 +74,7 @@ export async function startServiceWorkers<C extends ServiceConfig>(
 
 /** The configured batch size, shrunk so every slot's batch fits in the consumer's max_ack_pending. */
 function batchSizeFor(spec: ConsumerSpec, concurrency: number, configured: number): number {
-  return Math.max(1, Math.min(configured, Math.floor((spec.maxAckPending ?? 1) / concurrency)))
+  return Math.max(1, Math.min(configured, Math.floor(resolveConsumerSpec(spec).maxAckPending / concurrency)))
 }
 
 async function stopAll(workers: readonly { name: string; stop(): Promise<void> }[]): Promise<void> {
