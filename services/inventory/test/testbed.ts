@@ -3,7 +3,6 @@ import { loadConfig } from '@orderflow/config'
 import { makeEvent, type CloudEvent, type MessageDefinition } from '@orderflow/contracts'
 import { migrationCommand, type Orm } from '@orderflow/db'
 import type { App } from '@orderflow/http'
-import type { HandlerContext } from '@orderflow/messaging'
 import { buildServiceApp, openServiceContext, type ServiceContext } from '@orderflow/runtime'
 import { createLogger } from '@orderflow/telemetry'
 import { createTestDatabase, mintToken, TEST_JWT_SECRETS, TEST_NATS_URL, type TokenOptions } from '@orderflow/testing'
@@ -98,9 +97,7 @@ export function command<S extends TSchema>(def: MessageDefinition<S>, orderId: s
 }
 
 /** What the consumer runner hands a handler, for calling handlers directly. */
-export function handlerContext(deliveryCount = 1): HandlerContext {
-  return { deliveryCount, subject: 'test', streamSeq: 1, headers: {}, logger: createLogger({ serviceName: 'inventory-test', level: 'silent' }) }
-}
+export { handlerContext } from '@orderflow/testing/service'
 
 /** A unique SKU for one test, so tests in a file never share stock. */
 let skuCounter = 0

@@ -14,15 +14,13 @@ import {
 } from '@orderflow/contracts'
 import { PermanentError } from '@orderflow/messaging'
 import { projectionBatchHandler, projectionHandler } from '../src/consumers/projection.consumer.js'
-import { batchOf } from '@orderflow/testing/service'
+import { batchOf, handlerContext } from '@orderflow/testing/service'
 import { findOrderWithDetails } from '../src/repositories/orders.repository.js'
 import { orderBody, orderTestbed } from './testbed.js'
-import { createLogger } from '@orderflow/telemetry'
-import type { HandlerContext } from '@orderflow/messaging'
 
 const tb = await orderTestbed(t)
 const handle = projectionHandler(tb.orm, 'order-saga')
-const ctx: HandlerContext = { deliveryCount: 1, subject: 'test', streamSeq: 1, headers: {}, logger: createLogger({ serviceName: 'test', level: 'silent' }) }
+const ctx = handlerContext()
 
 async function place(): Promise<string> {
   const res = await tb.app.inject({ method: 'POST', url: '/v1/orders', headers: tb.auth(['orders:write']), payload: orderBody() })
