@@ -1,4 +1,5 @@
 import t from 'tap'
+import { main } from '@orderflow/cli'
 import { eventually } from '@orderflow/testing/service'
 import { checkConsistency } from './support/consistency.js'
 import { startDuplicator } from './support/duplicator.js'
@@ -45,4 +46,23 @@ t.test('every command and event delivered twice has one effect', async (t) => {
     perOrderAndKind.set(key, (perOrderAndKind.get(key) ?? 0) + 1)
   }
   t.same([...perOrderAndKind.values()].filter((n) => n > 1), [], 'no mail sent twice')
+})
+
+// After the storm of duplicates: the operator's audit over the same three databases.
+t.test('orderflow books reads the three databases and names the order whose books disagree', async (t) => {
+  const env = { ORDER_DATABASE_URL: p.tb.order.url, INVENTORY_DATABASE_URL: p.tb.inventory.url, PAYMENT_DATABASE_URL: p.tb.payment.url }
+  const books = async () => {
+    const out: string[] = []
+    const code = await main(['books', '--since', '1h'], env, (s) => out.push(s))
+    return { code, out: out.join('\n') }
+  }
+  t.match(await books(), { code: 0, out: /^20 orders since .* \(DELIVERED 15, FAILED 5\)\nthe books agree$/ })
+
+  // A delivered order whose capture is undone behind the saga's back.
+  const payments = p.tb.payment.orm.em.fork()
+  const [victim] = await payments.execute<{ order_id: string }[]>("select order_id from payments where status = 'CAPTURED' limit 1")
+  await payments.execute("update payments set status = 'VOIDED' where order_id = ?", [victim!.order_id])
+  const broken = await books()
+  t.equal(broken.code, 1)
+  t.match(broken.out, `1 broken rule:\n  order ${victim!.order_id} is DELIVERED but its payment is VOIDED`)
 })
