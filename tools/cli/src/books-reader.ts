@@ -39,24 +39,33 @@ export async function readBooks(urls: BooksDatabases, selection: BooksSelection)
       [selection.since ?? null, selection.customerPrefix ?? null, selection.orderIds ?? null],
     )
     const ids = orders.rows.map((o) => o.id)
-    const [holds, lines, payments, operations, stock] = await Promise.all([
-      inventory.query<{ order_id: string; status: string }>('select order_id, status from order_holds where order_id = any($1::uuid[])', [ids]),
-      inventory.query<{ order_id: string; sku: string; quantity: number; status: string }>(
+    // One client runs one query at a time: each database's queries in turn, the two databases at once.
+    const inventorySide = async () => {
+      const holds = await inventory.query<{ order_id: string; status: string }>('select order_id, status from order_holds where order_id = any($1::uuid[])', [ids])
+      const lines = await inventory.query<{ order_id: string; sku: string; quantity: number; status: string }>(
         'select order_id, sku, quantity, status from reservations where order_id = any($1::uuid[])',
         [ids],
-      ),
-      payment.query<{ order_id: string; status: string; amount: string | null }>('select order_id, status, amount from payments where order_id = any($1::uuid[])', [ids]),
-      payment.query<{ order_id: string; operation: string; n: number }>(
-        `select order_id, operation, count(*)::int as n from payment_transactions
-          where outcome = 'SUCCEEDED' and order_id = any($1::uuid[]) group by order_id, operation`,
-        [ids],
-      ),
-      inventory.query<{ sku: string; on_hand: number; reserved: number; held: number }>(
+      )
+      const stock = await inventory.query<{ sku: string; on_hand: number; reserved: number; held: number }>(
         `select s.sku, s.on_hand, s.reserved, coalesce(r.held, 0)::int as held
            from stock s
            left join (select sku, sum(quantity) as held from reservations where status = 'RESERVED' group by sku) r using (sku)`,
-      ),
-    ])
+      )
+      return { holds, lines, stock }
+    }
+    const paymentSide = async () => {
+      const payments = await payment.query<{ order_id: string; status: string; amount: string | null }>(
+        'select order_id, status, amount from payments where order_id = any($1::uuid[])',
+        [ids],
+      )
+      const operations = await payment.query<{ order_id: string; operation: string; n: number }>(
+        `select order_id, operation, count(*)::int as n from payment_transactions
+          where outcome = 'SUCCEEDED' and order_id = any($1::uuid[]) group by order_id, operation`,
+        [ids],
+      )
+      return { payments, operations }
+    }
+    const [{ holds, lines, stock }, { payments, operations }] = await Promise.all([inventorySide(), paymentSide()])
     return {
       orders: orders.rows.map((o) => ({ id: o.id, status: o.status, totalAmount: o.total_amount })),
       holds: holds.rows.map((h) => ({ orderId: h.order_id, status: h.status })),
