@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { signDevToken } from '@orderflow/cli'
+import { booksDatabases, signDevToken } from '@orderflow/cli'
 import { OrderCancelled, OrderConfirmed, OrderCreated, OrderFailed } from '@orderflow/contracts'
 import { connectBus, createTopology } from '@orderflow/messaging'
 import { pino } from 'pino'
+import { BENCH_CUSTOMER_PREFIX, checkBenchBooks } from './books-check.js'
 import { readBusSnapshot } from './bus-stats.js'
 import { connectDatabaseStats, type DatabaseStats } from './db-stats.js'
 import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
@@ -13,7 +14,7 @@ import { createOrderApi } from './order-api.js'
 import { listenForOutcomes } from './outcome-listener.js'
 import { platformClassifier } from './process-groups.js'
 import { runRate, type RateRunContext } from './rate-run.js'
-import type { BenchResult, RateRun, RateSummary } from './results.js'
+import type { BenchResult, BooksCheck, RateRun, RateSummary } from './results.js'
 import { summarizeRate } from './summarize-runs.js'
 import { formatMs, highestSustainable, judgeRate, judgeRun } from './verdict.js'
 
@@ -107,6 +108,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       if (stoppedEarly !== null) break
     }
     await outcomes.close()
+    const books = settings.intake || !pids.has('inventory') ? undefined : await checkBooks(ctx, envt, { since: startedAt, skus, initialBacklog, drainTimeoutSeconds: settings.drainTimeoutSeconds })
     return {
       version: 1,
       id: startedAt.toISOString().replace(/[:.]/g, '-'),
@@ -120,6 +122,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       highestSustainable: settings.mode === 'step' ? highestSustainable(summaries) : null,
       stoppedEarly,
       runs,
+      ...(books ? { books } : {}),
     }
   } finally {
     await dbStats?.close()
@@ -160,6 +163,23 @@ async function runOnce(
     drainConsumers: !settings.intake,
     ...(signal ? { signal } : {}),
   })
+}
+
+/** Lets the last run drain, then checks the books of every order the benchmark placed. */
+async function checkBooks(
+  ctx: RateRunContext,
+  envt: BenchEnvironment,
+  placed: { since: Date; skus: readonly string[]; initialBacklog: number; drainTimeoutSeconds: number },
+): Promise<BooksCheck> {
+  await settle(ctx, placed.initialBacklog, placed.drainTimeoutSeconds, envt.signal)
+  const books = await checkBenchBooks(booksDatabases(envt.env), placed.since, placed.skus, STOCK_UNITS)
+  const checked = Object.values(books.statuses).reduce((a, b) => a + b, 0)
+  ctx.log(
+    books.violationCount === 0
+      ? `books: the ${checked} orders placed agree with stock and payments${books.unfinished ? ` (${books.unfinished} still in flight)` : ''}`
+      : `books: ${books.violationCount} broken rules in ${checked} orders, first: ${books.violations[0]}`,
+  )
+  return books
 }
 
 /**
@@ -210,7 +230,7 @@ async function ensureSystem(envt: BenchEnvironment, intake: boolean): Promise<{ 
 /** The n-th order: one to three units of one of the stocked SKUs, paid by a card that authorizes. */
 export function orderBody(n: number, skus: readonly string[]): unknown {
   return {
-    customerId: `bench-customer-${n % 1000}`,
+    customerId: `${BENCH_CUSTOMER_PREFIX}${n % 1000}`,
     email: 'bench@example.com',
     currency: 'EUR',
     items: [{ sku: skus[n % skus.length], quantity: 1 + (n % 3), unitPrice: 1250 }],

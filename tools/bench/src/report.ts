@@ -1,5 +1,5 @@
 import type { Spread } from './percentiles.js'
-import type { BenchResult, BenchSettings, Counts, RateSummary } from './results.js'
+import type { BenchResult, BenchSettings, BooksCheck, Counts, RateSummary } from './results.js'
 import { formatMs } from './verdict.js'
 
 /** Which section of docs/benchmarks.md a benchmark fills: one per kind of run, each kept until rerun. */
@@ -56,6 +56,7 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
     )
   }
   out.push(...throughputTable(result), '')
+  if (result.books) out.push(booksLine(result.books), '')
   if (opts.chartFile) out.push(`![${s.intake ? 'Intake' : 'End-to-end'} latency against offered rate](${opts.chartFile})`, '')
   out.push(
     '### CPU and memory by process during the measured window',
@@ -214,4 +215,19 @@ export function mergeReport(existing: string | undefined, key: string, section: 
   const ordered = [...SECTION_ORDER.filter((k) => sections.has(k)), ...[...sections.keys()].filter((k) => !SECTION_ORDER.includes(k))]
   const body = ordered.map((k) => `<!-- bench:section ${k} -->\n${sections.get(k)}\n<!-- bench:end -->`)
   return [HEADER, notes, ...body].join('\n\n') + '\n'
+}
+
+/** The books check after the runs, in one paragraph: agreed, or the broken rules. */
+export function booksLine(books: BooksCheck): string {
+  const checked = Object.values(books.statuses).reduce((a, b) => a + b, 0)
+  const statuses = Object.entries(books.statuses)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ')
+  const inFlight = books.unfinished > 0 ? ` ${books.unfinished} had not ended when the benchmark stopped waiting.` : ''
+  if (books.violationCount === 0) {
+    return `**Books after the runs** (\`orderflow books\`' rules, every order the benchmark placed): ${checked} orders (${statuses}); orders, stock and payments agree.${inFlight}`
+  }
+  const shown = books.violations.slice(0, 5).map((v) => `\`${v}\``).join('; ')
+  return `**Books after the runs: ${books.violationCount} broken rule${books.violationCount === 1 ? '' : 's'}** in ${checked} orders (${statuses}), first: ${shown}.${inFlight}`
 }

@@ -156,4 +156,17 @@ export interface BenchResult {
   /** Why the benchmark stopped before its plan was done (an error, Ctrl-C); null when it finished. */
   stoppedEarly: string | null
   runs: RateRun[]
+  /** The books of every order the benchmark placed, checked after the last run; absent for intake runs. */
+  books?: BooksCheck
+}
+
+/** `orderflow books`' rules applied to the benchmark's orders once the system has drained. */
+export interface BooksCheck {
+  /** Orders checked, by status. */
+  statuses: Record<string, number>
+  /** How many rules were broken, and the first of them. */
+  violationCount: number
+  violations: string[]
+  /** Orders that had not ended when the benchmark stopped waiting for them. */
+  unfinished: number
 }

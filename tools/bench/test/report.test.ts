@@ -57,6 +57,18 @@ t.test('repeated runs show the median with min–max', async (t) => {
   t.match(stopped, '**Stopped early** (rate 50/s run 2: sorry, too many clients already)')
 })
 
+t.test('the books check after the runs: agreed, or the first broken rules', async (t) => {
+  const runs = [[rateRun(50)]]
+  t.notMatch(renderSection(result(runs), { command: 'make bench' }), 'Books after the runs', 'intake runs and old results have none')
+  const agreed = renderSection(result(runs, { books: { statuses: { FAILED: 2, DELIVERED: 98 }, violationCount: 0, violations: [], unfinished: 0 } }), { command: 'make bench' })
+  t.match(agreed, "**Books after the runs** (`orderflow books`' rules, every order the benchmark placed): 100 orders (98 DELIVERED, 2 FAILED); orders, stock and payments agree.\n")
+  const violations = Array.from({ length: 7 }, (_, i) => `order ${i} is DELIVERED but its stock is RELEASED`)
+  const broken = renderSection(result(runs, { books: { statuses: { DELIVERED: 7, CONFIRMED: 1 }, violationCount: 79, violations, unfinished: 1 } }), { command: 'make bench' })
+  t.match(broken, '**Books after the runs: 79 broken rules** in 8 orders (1 CONFIRMED, 7 DELIVERED), first: `order 0 is DELIVERED but its stock is RELEASED`;')
+  t.match(broken, '`order 4 is DELIVERED but its stock is RELEASED`. 1 had not ended when the benchmark stopped waiting.')
+  t.notMatch(broken, 'order 5 is', 'five are quoted, the count says the rest')
+})
+
 t.test('merging keeps the notes and the other sections, replacing only its own', async (t) => {
   const first = mergeReport(undefined, 'saga-step', '## step v1')
   t.match(first, /^# Benchmarks/)
