@@ -2,57 +2,76 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import type { KeyRef, StoredResponse } from '../idempotency/idempotency-store.js'
 import type { PlacedOrder } from '../use-cases/place-order.js'
 
+/** A placed order to store and, for a keyed request, the response its key will replay. */
+export interface OrderToStore {
+  placed: PlacedOrder
+  keyed?: { ref: KeyRef; response: StoredResponse } | undefined
+}
+
 /**
- * Stores a placed order in one statement — the order, its items, its first timeline entry, its
- * event in the outbox and, for a keyed request, the response to replay — so it costs one round
- * trip instead of a transaction of six (begin, four inserts, commit). One statement is one
- * transaction: all of it is stored or none. The rows are the ones the entities describe; the
- * order's test reads them back through the ORM.
+ * Stores placed orders in one statement — each order, its items, its first timeline entry, its
+ * event in the outbox and, for a keyed request, the response to replay — so a batch costs one
+ * round trip and one commit instead of a transaction of six statements per order. One statement
+ * is one transaction: all of it is stored or none. Each table's rows travel as one JSON array
+ * that `jsonb_to_recordset` unpacks, so the statement's text is the same for any batch size. The
+ * rows are the ones the entities describe; the order's tests read them back through the ORM.
  */
-export async function insertPlacedOrder(em: EntityManager, placed: PlacedOrder, keyed?: { ref: KeyRef; response: StoredResponse }): Promise<void> {
-  const { order, event } = placed
-  const items = order.items.map((item, position) => ({ position, sku: item.sku, quantity: item.quantity, unit_price: item.unitPrice }))
-  const created = order.timeline[0]
+export async function insertPlacedOrders(em: EntityManager, batch: readonly OrderToStore[]): Promise<void> {
+  if (batch.length === 0) return
+  const orders = batch.map(({ placed: { order } }) => ({
+    id: order.id,
+    customer_id: order.customerId,
+    email: order.email,
+    currency: order.currency,
+    total_amount: order.totalAmount,
+    status: order.status,
+    shipping_address: order.shippingAddress,
+    created_by: order.createdBy,
+    created_at: order.createdAt.toISOString(),
+    updated_at: order.updatedAt.toISOString(),
+  }))
+  const items = batch.flatMap(({ placed: { order } }) =>
+    order.items.map((item, position) => ({ order_id: order.id, position, sku: item.sku, quantity: item.quantity, unit_price: item.unitPrice })),
+  )
+  const timeline = batch.map(({ placed: { order } }) => ({
+    order_id: order.id,
+    type: order.timeline[0]?.type ?? 'CREATED',
+    at: (order.timeline[0]?.at ?? order.createdAt).toISOString(),
+  }))
+  const events = batch.map(({ placed: { event } }) => ({ id: event.id, subject: event.subject, type: event.type, payload: event.payload, headers: event.headers }))
+  const keys = batch.flatMap(({ keyed }) => (keyed ? [{ owner: keyed.ref.owner, key: keyed.ref.key, body: keyed.response.body, location: keyed.response.location }] : []))
   await em.execute(
     `with placed as (
        insert into orders (id, customer_id, email, currency, total_amount, status, shipping_address, created_by, created_at, updated_at, version)
-       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?::timestamptz, 1)
-       returning id),
+       select o.id, o.customer_id, o.email, o.currency, o.total_amount, o.status, o.shipping_address, o.created_by, o.created_at, o.updated_at, 1
+         from jsonb_to_recordset(?::jsonb) as o(id uuid, customer_id text, email text, currency text, total_amount bigint, status text,
+                                                shipping_address jsonb, created_by text, created_at timestamptz, updated_at timestamptz)),
      items as (
        insert into order_items (order_id, position, sku, quantity, unit_price)
-       select placed.id, l.position, l.sku, l.quantity, l.unit_price
-         from placed, jsonb_to_recordset(?::jsonb) as l(position smallint, sku text, quantity int, unit_price bigint)),
+       select l.order_id, l.position, l.sku, l.quantity, l.unit_price
+         from jsonb_to_recordset(?::jsonb) as l(order_id uuid, position smallint, sku text, quantity int, unit_price bigint)),
      timeline as (
-       insert into order_timeline (order_id, type, at) select placed.id, ?, ?::timestamptz from placed),
+       insert into order_timeline (order_id, type, at)
+       select e.order_id, e.type, e.at from jsonb_to_recordset(?::jsonb) as e(order_id uuid, type text, at timestamptz)),
      outboxed as (
-       insert into outbox (id, subject, type, payload, headers) values (?, ?, ?, ?::jsonb, ?::jsonb)),
+       insert into outbox (id, subject, type, payload, headers)
+       select m.id, m.subject, m.type, m.payload, m.headers
+         from jsonb_to_recordset(?::jsonb) as m(id uuid, subject text, type text, payload jsonb, headers jsonb)),
      keyed as (
-       update idempotency_keys set state = 'DONE', response_body = ?::jsonb, response_location = ?
-        where owner = ? and key = ?)
+       update idempotency_keys k set state = 'DONE', response_body = r.body, response_location = r.location
+         from jsonb_to_recordset(?::jsonb) as r(owner text, key text, body jsonb, location text)
+        where k.owner = r.owner and k.key = r.key)
      select 1`,
-    [
-      order.id,
-      order.customerId,
-      order.email,
-      order.currency,
-      order.totalAmount,
-      order.status,
-      order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
-      order.createdBy,
-      order.createdAt.toISOString(),
-      order.updatedAt.toISOString(),
-      JSON.stringify(items),
-      created?.type ?? 'CREATED',
-      (created?.at ?? order.createdAt).toISOString(),
-      event.id,
-      event.subject,
-      event.type,
-      JSON.stringify(event.payload),
-      JSON.stringify(event.headers),
-      keyed ? JSON.stringify(keyed.response.body) : null,
-      keyed?.response.location ?? null,
-      keyed?.ref.owner ?? null,
-      keyed?.ref.key ?? null,
-    ],
+    [orders, items, timeline, events, keys].map((rows) => JSON.stringify(rows)),
   )
+}
+
+/**
+ * Whether PostgreSQL refused a batch for what may be one order's data — a data exception
+ * (SQLSTATE class 22, e.g. a value too long) or a broken constraint (class 23) — rather than
+ * for every order in it (a lost connection, a server shutting down).
+ */
+export function refusedForSomeRow(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
 }

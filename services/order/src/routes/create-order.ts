@@ -4,7 +4,7 @@ import { claimKey, releaseKey, type KeyRef, type StoredResponse } from '../idemp
 import { requestHash } from '../idempotency/request-hash.js'
 import { OrderErrors } from '../order.errors.js'
 import { OrderTotalTooLargeError, placeOrder } from '../use-cases/place-order.js'
-import { insertPlacedOrder } from '../repositories/place-order.sql.js'
+import type { OrderToStore } from '../repositories/place-order.sql.js'
 import { orderView } from './order-view.js'
 import type { CreateOrderBody } from './orders.schemas.js'
 
@@ -24,6 +24,9 @@ export interface CreateOrderRequest {
   log: FastifyBaseLogger
 }
 
+/** Stores a placed order, in one statement that other requests' orders may share (`batchWhileBusy`). */
+export type StoreOrder = (order: OrderToStore) => Promise<void>
+
 export interface CreateOrderResult extends StoredResponse {
   replayed: boolean
 }
@@ -35,7 +38,7 @@ const OPERATION = 'POST /v1/orders'
  * first (its own short statement), then the order, its outbox event and the response to replay
  * are stored by one statement; a failure frees the key so the client may retry with it.
  */
-export async function createOrder(orm: Orm, req: CreateOrderRequest): Promise<CreateOrderResult> {
+export async function createOrder(orm: Orm, storeOrder: StoreOrder, req: CreateOrderRequest): Promise<CreateOrderResult> {
   const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
   if (ref) {
     const claim = await claimKey(orm.em.fork(), ref, {
@@ -54,7 +57,7 @@ export async function createOrder(orm: Orm, req: CreateOrderRequest): Promise<Cr
     const placed = placeOrder(req.body, req.caller)
     const response: StoredResponse = { body: orderView(placed.order), location: `/v1/orders/${placed.order.id}` }
     // One statement: the order, its event and the key's stored response commit together.
-    await insertPlacedOrder(orm.em.fork(), placed, ref ? { ref, response } : undefined)
+    await storeOrder({ placed, keyed: ref ? { ref, response } : undefined })
     return { ...response, replayed: false }
   } catch (error) {
     if (ref) {

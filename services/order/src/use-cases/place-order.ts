@@ -19,7 +19,7 @@ export interface PlacedOrder {
 
 /**
  * Accepts an order: the order (PENDING), its items, the first timeline entry and the
- * `order.created` event, to be stored together (see `insertPlacedOrder`). The saga takes it from
+ * `order.created` event, to be stored together (see `insertPlacedOrders`). The saga takes it from
  * the event; nothing here waits for stock or payment.
  */
 export function placeOrder(input: CreateOrderBody, createdBy: string): PlacedOrder {

@@ -1,0 +1,56 @@
+export interface BatchWhileBusyOptions<T> {
+  /** Writes run at once at most; keep it below the connection pool so reads still get one. */
+  slots: number
+  /** Items one write takes at most. */
+  maxBatch: number
+  /** Stores the items together: all of them or none. */
+  write: (items: readonly T[]) => Promise<void>
+  /**
+   * Whether a failed batch may have failed for one item's sake (a value the database refused)
+   * rather than for all (the database unreachable). Only then is each item written again alone.
+   */
+  mayBeOneItem: (error: unknown) => boolean
+}
+
+interface Waiting<T> {
+  item: T
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Groups writes only when the database is behind: an item that finds a free slot is written
+ * alone, at once, so a quiet service answers as fast as before; items that arrive while every
+ * slot is busy wait together and the next free slot writes them in one go. The busier the
+ * database, the larger the batches and the fewer the commits per item — the same rule as the
+ * consumers' batches. A batch refused for what may be one item's data is written again item by
+ * item, within its slot, so one bad item fails only its own caller.
+ */
+export function batchWhileBusy<T>(opts: BatchWhileBusyOptions<T>): (item: T) => Promise<void> {
+  const waiting: Waiting<T>[] = []
+  let busy = 0
+
+  const writeBatch = async (batch: Waiting<T>[]) => {
+    try {
+      await opts.write(batch.map((w) => w.item))
+      for (const w of batch) w.resolve()
+    } catch (error) {
+      if (batch.length === 1 || !opts.mayBeOneItem(error)) return batch.forEach((w) => w.reject(error))
+      for (const w of batch) await opts.write([w.item]).then(w.resolve, w.reject)
+    }
+  }
+  const pump = () => {
+    while (busy < opts.slots && waiting.length > 0) {
+      busy++
+      void writeBatch(waiting.splice(0, opts.maxBatch)).finally(() => {
+        busy--
+        pump()
+      })
+    }
+  }
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ item, resolve, reject })
+      pump()
+    })
+}

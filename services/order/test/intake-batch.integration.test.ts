@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { insertPlacedOrders, refusedForSomeRow } from '../src/repositories/place-order.sql.js'
+import type { CreateOrderBody } from '../src/routes/orders.schemas.js'
+import { placeOrder } from '../src/use-cases/place-order.js'
+import { orderBody, orderTestbed } from './testbed.js'
+
+const tb = await orderTestbed(t)
+const writer = tb.auth(['orders:write', 'orders:read'], { sub: 'batcher' })
+
+const count = async (sql: string, params: unknown[] = []): Promise<number> => {
+  const [row] = await tb.orm.em.fork().execute<{ n: string }[]>(sql, params)
+  return Number(row?.n)
+}
+
+t.test('orders posted at once are stored by fewer statements, each as its 202 said, keys and all', async (t) => {
+  const customerId = `burst-${randomUUID()}`
+  const keys = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? randomUUID() : undefined))
+  const responses = await Promise.all(
+    keys.map((key, i) =>
+      tb.app.inject({
+        method: 'POST',
+        url: '/v1/orders',
+        headers: { 'content-type': 'application/json', ...writer, ...(key ? { 'idempotency-key': key } : {}) },
+        payload: JSON.stringify(orderBody({ customerId, items: [{ sku: `SKU-${i}`, quantity: 1 + (i % 3), unitPrice: 100 + i }] })),
+      }),
+    ),
+  )
+  t.same(
+    responses.map((r) => r.statusCode),
+    keys.map(() => 202),
+  )
+  for (const res of responses) {
+    const stored = await tb.app.inject({ method: 'GET', url: res.headers.location as string, headers: writer })
+    t.same(stored.json(), res.json(), `${res.headers.location as string} reads back as its 202 said`)
+  }
+  // Rows inserted by one transaction share its id (xmin): fewer ids than orders means batches.
+  const transactions = await count('select count(distinct xmin::text) as n from orders where customer_id = ?', [customerId])
+  t.ok(transactions < 40 / 2, `40 orders in ${transactions} transactions`)
+  t.equal(await count(`select count(*) as n from outbox where payload->'data'->>'customerId' = ?`, [customerId]), 40, 'one event each')
+
+  // Each keyed request's stored response replays: the batch completed its key too.
+  const i = 4
+  const replay = await tb.app.inject({
+    method: 'POST',
+    url: '/v1/orders',
+    headers: { 'content-type': 'application/json', ...writer, 'idempotency-key': keys[i]! },
+    payload: JSON.stringify(orderBody({ customerId, items: [{ sku: `SKU-${i}`, quantity: 1 + (i % 3), unitPrice: 100 + i }] })),
+  })
+  t.equal(replay.headers['idempotent-replayed'], 'true')
+  t.same(replay.json(), responses[i]!.json())
+})
+
+t.test('a batch PostgreSQL refuses stores none of its orders, and says the data was at fault', async (t) => {
+  const customerId = `refused-${randomUUID()}`
+  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as CreateOrderBody, 'batcher') }))
+  // The API's schema and the event's contract would refuse this; here it reaches the database,
+  // whose column holds 200 characters.
+  const tooLong = batch[1]!.placed.order as { createdBy: string }
+  tooLong.createdBy = 'x'.repeat(300)
+  const error = await insertPlacedOrders(tb.orm.em.fork(), batch).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  t.match(error, { code: '22001' }, 'value too long')
+  t.ok(refusedForSomeRow(error), 'worth writing the orders again one by one')
+  t.equal(await count('select count(*) as n from orders where customer_id = ?', [customerId]), 0, 'nothing stored')
+  t.equal(await count(`select count(*) as n from outbox where payload->'data'->>'customerId' = ?`, [customerId]), 0, 'nothing published')
+
+  // The good ones alone go through, as the batcher's retry writes them.
+  await insertPlacedOrders(tb.orm.em.fork(), [batch[0]!])
+  await insertPlacedOrders(tb.orm.em.fork(), [batch[2]!])
+  t.equal(await count('select count(*) as n from orders where customer_id = ?', [customerId]), 2)
+})
+
+t.test('an error that is not about a row is not retried row by row', async (t) => {
+  t.notOk(refusedForSomeRow(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })))
+  t.notOk(refusedForSomeRow(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })))
+  t.notOk(refusedForSomeRow(new Error('no code')))
+  t.notOk(refusedForSomeRow(undefined))
+  t.ok(refusedForSomeRow({ code: '23505' }), 'unique violation')
+})
