@@ -3,7 +3,7 @@ import { batchWhileBusy } from '../src/repositories/batch-while-busy.js'
 
 const always = () => true
 
-/** A write the test finishes by hand, recording what each call was given. */
+/** A write the test finishes by hand, recording what each call was given; each item's result is the item in capitals. */
 function gatedWriter(fail: (items: readonly string[]) => Error | undefined = () => undefined) {
   const calls: string[][] = []
   const gates: (() => void)[] = []
@@ -13,12 +13,12 @@ function gatedWriter(fail: (items: readonly string[]) => Error | undefined = () 
     calls.push([...items])
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string[]>((resolve, reject) => {
       gates.push(() => {
         inFlight--
         const error = fail(items)
         if (error) reject(error)
-        else resolve()
+        else resolve(items.map((item) => item.toUpperCase()))
       })
     })
   }
@@ -48,6 +48,7 @@ t.test('items that arrive while every slot is busy are written together by the n
   t.same(w.calls, [['a']], 'the rest wait for the slot')
   await w.openAll()
   await Promise.all(done)
+  t.same(await Promise.all(done), ['A', 'B', 'C', 'D', 'E', 'F'], 'each caller gets its own item\'s result')
   t.same(w.calls, [['a'], ['b', 'c', 'd'], ['e', 'f']], 'in arrival order, at most maxBatch a write')
   t.equal(w.maxInFlight(), 1, 'never more writes than slots')
 })
@@ -56,10 +57,10 @@ t.test('a failed batch is written again item by item: only the bad item fails, w
   const w = gatedWriter((items) => (items.includes('bad') ? new Error(`refused ${items.join(',')}`) : undefined))
   const store = batchWhileBusy({ slots: 1, maxBatch: 10, write: w.write, mayBeOneItem: always })
   const first = store('first')
-  const outcomes = ['x', 'bad', 'y'].map((item) => store(item).then(() => 'stored', (error: Error) => error.message))
+  const outcomes = ['x', 'bad', 'y'].map((item) => store(item).then((result) => `stored ${result}`, (error: Error) => error.message))
   await w.openAll()
   await first
-  t.same(await Promise.all(outcomes), ['stored', 'refused bad', 'stored'])
+  t.same(await Promise.all(outcomes), ['stored X', 'refused bad', 'stored Y'])
   t.same(w.calls, [['first'], ['x', 'bad', 'y'], ['x'], ['bad'], ['y']])
 })
 
@@ -92,4 +93,9 @@ t.test('a slot freed by a failure serves the items still waiting', async (t) => 
   t.equal(await a, 'a failed')
   await rest
   t.same(w.calls, [['a'], ['b', 'c']])
+})
+
+t.test('a write that returns the wrong number of results fails its callers rather than guess', async (t) => {
+  const store = batchWhileBusy({ slots: 1, maxBatch: 10, write: () => Promise.resolve([]), mayBeOneItem: always })
+  await t.rejects(store('a'), /a write of 1 items returned 0 results/)
 })

@@ -1,10 +1,10 @@
-export interface BatchWhileBusyOptions<T> {
+export interface BatchWhileBusyOptions<T, R> {
   /** Writes run at once at most; keep it below the connection pool so reads still get one. */
   slots: number
   /** Items one write takes at most. */
   maxBatch: number
-  /** Stores the items together: all of them or none. */
-  write: (items: readonly T[]) => Promise<void>
+  /** Stores the items together, all of them or none; returns each item's result, in order. */
+  write: (items: readonly T[]) => Promise<readonly R[]>
   /**
    * Whether a failed batch may have failed for one item's sake (a value the database refused)
    * rather than for all (the database unreachable). Only then is each item written again alone.
@@ -12,9 +12,9 @@ export interface BatchWhileBusyOptions<T> {
   mayBeOneItem: (error: unknown) => boolean
 }
 
-interface Waiting<T> {
+interface Waiting<T, R> {
   item: T
-  resolve: () => void
+  resolve: (result: R) => void
   reject: (error: unknown) => void
 }
 
@@ -26,17 +26,25 @@ interface Waiting<T> {
  * consumers' batches. A batch refused for what may be one item's data is written again item by
  * item, within its slot, so one bad item fails only its own caller.
  */
-export function batchWhileBusy<T>(opts: BatchWhileBusyOptions<T>): (item: T) => Promise<void> {
-  const waiting: Waiting<T>[] = []
+export function batchWhileBusy<T, R>(opts: BatchWhileBusyOptions<T, R>): (item: T) => Promise<R> {
+  const waiting: Waiting<T, R>[] = []
   let busy = 0
 
-  const writeBatch = async (batch: Waiting<T>[]) => {
+  const settle = (w: Waiting<T, R>, results: readonly R[]) =>
+    results.length === 1 ? w.resolve(results[0] as R) : w.reject(new Error(`a write of one item returned ${results.length} results`))
+  const writeBatch = async (batch: Waiting<T, R>[]) => {
     try {
-      await opts.write(batch.map((w) => w.item))
-      for (const w of batch) w.resolve()
+      const results = await opts.write(batch.map((w) => w.item))
+      if (results.length !== batch.length) throw new Error(`a write of ${batch.length} items returned ${results.length} results`)
+      batch.forEach((w, i) => w.resolve(results[i] as R))
     } catch (error) {
       if (batch.length === 1 || !opts.mayBeOneItem(error)) return batch.forEach((w) => w.reject(error))
-      for (const w of batch) await opts.write([w.item]).then(w.resolve, w.reject)
+      for (const w of batch) {
+        await opts.write([w.item]).then(
+          (results) => settle(w, results),
+          (itemError: unknown) => w.reject(itemError),
+        )
+      }
     }
   }
   const pump = () => {
@@ -49,7 +57,7 @@ export function batchWhileBusy<T>(opts: BatchWhileBusyOptions<T>): (item: T) => 
     }
   }
   return (item) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<R>((resolve, reject) => {
       waiting.push({ item, resolve, reject })
       pump()
     })

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Orm } from '@orderflow/db'
-import { claimKey, releaseKey, type KeyRef, type StoredResponse } from '../idempotency/idempotency-store.js'
+import { releaseKey, type KeyRef, type StoredResponse } from '../idempotency/idempotency-store.js'
 import { requestHash } from '../idempotency/request-hash.js'
 import { OrderErrors } from '../order.errors.js'
 import { OrderTotalTooLargeError, placeOrder } from '../use-cases/place-order.js'
-import type { OrderToStore } from '../repositories/place-order.sql.js'
+import type { IntakeWrites } from '../repositories/intake-writes.js'
 import { orderView } from './order-view.js'
 import type { CreateOrderBody } from './orders.schemas.js'
 
@@ -20,12 +20,8 @@ export interface CreateOrderRequest {
   /** The token's subject: places the order and owns the idempotency key. */
   caller: string
   idempotencyKey: string | undefined
-  settings: IdempotencySettings
   log: FastifyBaseLogger
 }
-
-/** Stores a placed order, in one statement that other requests' orders may share (`batchWhileBusy`). */
-export type StoreOrder = (order: OrderToStore) => Promise<void>
 
 export interface CreateOrderResult extends StoredResponse {
   replayed: boolean
@@ -35,17 +31,15 @@ const OPERATION = 'POST /v1/orders'
 
 /**
  * POST /v1/orders: places the order, honouring `Idempotency-Key`. With a key, the key is claimed
- * first (its own short statement), then the order, its outbox event and the response to replay
- * are stored by one statement; a failure frees the key so the client may retry with it.
+ * first (a statement committed on its own), then the order, its outbox event and the response to
+ * replay are stored by one statement; a failure frees the key so the client may retry with it.
+ * While the database is busy, requests arriving together share each of those statements
+ * (see `intakeWrites`).
  */
-export async function createOrder(orm: Orm, storeOrder: StoreOrder, req: CreateOrderRequest): Promise<CreateOrderResult> {
+export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrderRequest): Promise<CreateOrderResult> {
   const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
   if (ref) {
-    const claim = await claimKey(orm.em.fork(), ref, {
-      requestHash: requestHash(OPERATION, req.body),
-      ttlSeconds: req.settings.ttlSeconds,
-      leaseSeconds: req.settings.leaseSeconds,
-    })
+    const claim = await writes.claim({ ref, requestHash: requestHash(OPERATION, req.body) })
     if (claim.kind === 'replay') return { ...claim.response, replayed: true }
     if (claim.kind === 'in-flight') throw OrderErrors.IDEMPOTENCY_KEY_IN_FLIGHT({ headers: { 'retry-after': '1' } })
     if (claim.kind === 'mismatch') {
@@ -57,7 +51,7 @@ export async function createOrder(orm: Orm, storeOrder: StoreOrder, req: CreateO
     const placed = placeOrder(req.body, req.caller)
     const response: StoredResponse = { body: orderView(placed.order), location: `/v1/orders/${placed.order.id}` }
     // One statement: the order, its event and the key's stored response commit together.
-    await storeOrder({ placed, keyed: ref ? { ref, response } : undefined })
+    await writes.store({ placed, keyed: ref ? { ref, response } : undefined })
     return { ...response, replayed: false }
   } catch (error) {
     if (ref) {

@@ -3,8 +3,7 @@ import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
 import { OrderErrors } from '../order.errors.js'
 import { findOrderWithDetails, listOrders } from '../repositories/orders.repository.js'
 import { decodeCursor } from '../repositories/order-cursor.js'
-import { batchWhileBusy } from '../repositories/batch-while-busy.js'
-import { insertPlacedOrders, refusedForSomeRow, type OrderToStore } from '../repositories/place-order.sql.js'
+import { intakeWrites } from '../repositories/intake-writes.js'
 import { requestCancel } from '../use-cases/request-cancel.js'
 import { createOrder, type IdempotencySettings } from './create-order.js'
 import { orderLinks, toOrderView, toSummaryView } from './order-view.js'
@@ -24,24 +23,11 @@ export interface OrderRoutesOptions {
   idempotency: IdempotencySettings
 }
 
-/**
- * Order intake's writes: two at a time, so the pool (10) keeps connections for reads, key claims
- * and the relay; what arrives meanwhile is stored by the next free one, up to 64 orders in one
- * statement. Measured with `make bench --intake` (docs/benchmarks.md).
- */
-const INTAKE_WRITE_SLOTS = 2
-const INTAKE_MAX_BATCH = 64
-
 const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
 
 /** The order API, mounted under `/v1` inside `protectedRoutes`. */
 export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempotency }) => {
-  const storeOrder = batchWhileBusy<OrderToStore>({
-    slots: INTAKE_WRITE_SLOTS,
-    maxBatch: INTAKE_MAX_BATCH,
-    write: (batch) => insertPlacedOrders(orm.em.fork(), batch),
-    mayBeOneItem: refusedForSomeRow,
-  })
+  const writes = intakeWrites(orm, idempotency)
   app.post(
     '/orders',
     {
@@ -63,11 +49,10 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempo
       },
     },
     async (request, reply) => {
-      const result = await createOrder(orm, storeOrder, {
+      const result = await createOrder(orm, writes, {
         body: request.body,
         caller: request.user.sub,
         idempotencyKey: request.headers['idempotency-key'],
-        settings: idempotency,
         log: request.log,
       })
       if (result.replayed) void reply.header('idempotent-replayed', 'true')

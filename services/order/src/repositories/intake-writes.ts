@@ -1,0 +1,40 @@
+import type { Orm } from '@orderflow/db'
+import { claimKeys, type Claim, type ClaimTimes, type KeyClaimRequest } from '../idempotency/idempotency-store.js'
+import { batchWhileBusy } from './batch-while-busy.js'
+import { insertPlacedOrders, refusedForSomeRow, type OrderToStore } from './place-order.sql.js'
+
+/** The two writes of order intake, each shared by the requests that arrive while the database is busy. */
+export interface IntakeWrites {
+  /** Claims a request's Idempotency-Key (committed before the order is placed). */
+  claim: (request: KeyClaimRequest) => Promise<Claim>
+  /** Stores a placed order with its event and, for a keyed request, the response to replay. */
+  store: (order: OrderToStore) => Promise<void>
+}
+
+/**
+ * Two statements of each kind at a time: with the relay's and the reads' connections that stays
+ * inside the pool of 10, and whatever arrives meanwhile goes into the next statement, up to 64
+ * requests. `make bench --intake` measured what it buys (docs/benchmarks.md).
+ */
+const SLOTS_PER_WRITE = 2
+const MAX_BATCH = 64
+
+export function intakeWrites(orm: Orm, times: ClaimTimes): IntakeWrites {
+  return {
+    claim: batchWhileBusy({
+      slots: SLOTS_PER_WRITE,
+      maxBatch: MAX_BATCH,
+      write: (requests) => claimKeys(orm.em.fork(), requests, times),
+      mayBeOneItem: refusedForSomeRow,
+    }),
+    store: batchWhileBusy({
+      slots: SLOTS_PER_WRITE,
+      maxBatch: MAX_BATCH,
+      write: async (orders) => {
+        await insertPlacedOrders(orm.em.fork(), orders)
+        return orders.map(() => undefined)
+      },
+      mayBeOneItem: refusedForSomeRow,
+    }),
+  }
+}
