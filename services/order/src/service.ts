@@ -5,6 +5,7 @@ import { sagaConsumer, shipmentsConsumer } from './consumers/consumers.js'
 import { projectionBatchHandler, projectionHandler } from './consumers/projection.consumer.js'
 import { orderEntities } from './entities/entities.js'
 import { startIdempotencyJanitor } from './idempotency/idempotency-janitor.js'
+import { orderMetrics } from './order.metrics.js'
 import { orderRoutes } from './routes/orders.routes.js'
 import { SERVICE_NAME } from './service-info.js'
 
@@ -18,11 +19,12 @@ export const orderService = defineService({
   entities: orderEntities,
   migrationsPath: new URL('./migrations', import.meta.url),
   openapi: { title: 'Orderflow order API', description: 'Place, follow and cancel orders.' },
-  routes: (app, { orm, config }) => {
+  routes: (app, { orm, config, registry }) => {
     void app.register(
       protectedRoutes(orderRoutes, {
         orm,
         idempotency: { ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, leaseSeconds: IDEMPOTENCY_LEASE_SECONDS },
+        metrics: orderMetrics(registry),
       }),
       { prefix: '/v1' },
     )

@@ -55,13 +55,15 @@ t.test('items that arrive while every slot is busy are written together by the n
 
 t.test('a failed batch is written again item by item: only the bad item fails, with its own error', async (t) => {
   const w = gatedWriter((items) => (items.includes('bad') ? new Error(`refused ${items.join(',')}`) : undefined))
-  const store = batchWhileBusy({ slots: 1, maxBatch: 10, write: w.write, mayBeOneItem: always })
+  const sizes: number[] = []
+  const store = batchWhileBusy({ slots: 1, maxBatch: 10, write: w.write, mayBeOneItem: always, onWrite: (n) => sizes.push(n) })
   const first = store('first')
   const outcomes = ['x', 'bad', 'y'].map((item) => store(item).then((result) => `stored ${result}`, (error: Error) => error.message))
   await w.openAll()
   await first
   t.same(await Promise.all(outcomes), ['stored X', 'refused bad', 'stored Y'])
   t.same(w.calls, [['first'], ['x', 'bad', 'y'], ['x'], ['bad'], ['y']])
+  t.same(sizes, [1, 3, 1, 1, 1], 'every write is told, the retries too')
 })
 
 t.test('a batch that failed for all (the database is down) fails every caller without writing again', async (t) => {

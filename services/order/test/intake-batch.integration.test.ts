@@ -13,6 +13,14 @@ const count = async (sql: string, params: unknown[] = []): Promise<number> => {
   return Number(row?.n)
 }
 
+/** The order_intake_statement_requests histogram: statements run and requests served, by write. */
+async function statementCounts(): Promise<Record<'claim' | 'store', { statements: number; requests: number }>> {
+  const { values } = (await tb.ctx.registry.getSingleMetric('order_intake_statement_requests')!.get()) as { values: { labels: { write?: string }; metricName?: string; value: number }[] }
+  const pick = (write: string, name: string) => values.find((v) => v.labels.write === write && v.metricName === name)?.value ?? 0
+  const of = (write: string) => ({ statements: pick(write, 'order_intake_statement_requests_count'), requests: pick(write, 'order_intake_statement_requests_sum') })
+  return { claim: of('claim'), store: of('store') }
+}
+
 t.test('orders posted at once are stored by fewer statements, each as its 202 said, keys and all', async (t) => {
   const customerId = `burst-${randomUUID()}`
   const keys = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? randomUUID() : undefined))
@@ -38,6 +46,9 @@ t.test('orders posted at once are stored by fewer statements, each as its 202 sa
   const transactions = await count('select count(distinct xmin::text) as n from orders where customer_id = ?', [customerId])
   t.ok(transactions < 40 / 2, `40 orders in ${transactions} transactions`)
   t.equal(await count(`select count(*) as n from outbox where payload->'data'->>'customerId' = ?`, [customerId]), 40, 'one event each')
+  const statements = await statementCounts()
+  t.same([statements.store.requests, statements.claim.requests], [40, 20], 'the metric counts every request once')
+  t.ok(statements.store.statements < 40 / 2 && statements.claim.statements < 20, `orders in ${statements.store.statements} statements, keys in ${statements.claim.statements}`)
 
   // Each keyed request's stored response replays: the batch completed its key too.
   const i = 4

@@ -10,6 +10,8 @@ export interface BatchWhileBusyOptions<T, R> {
    * rather than for all (the database unreachable). Only then is each item written again alone.
    */
   mayBeOneItem: (error: unknown) => boolean
+  /** Told the size of every write it starts, retries included: for a metric. */
+  onWrite?: (items: number) => void
 }
 
 interface Waiting<T, R> {
@@ -30,17 +32,21 @@ export function batchWhileBusy<T, R>(opts: BatchWhileBusyOptions<T, R>): (item: 
   const waiting: Waiting<T, R>[] = []
   let busy = 0
 
+  const write = (items: readonly T[]) => {
+    opts.onWrite?.(items.length)
+    return opts.write(items)
+  }
   const settle = (w: Waiting<T, R>, results: readonly R[]) =>
     results.length === 1 ? w.resolve(results[0] as R) : w.reject(new Error(`a write of one item returned ${results.length} results`))
   const writeBatch = async (batch: Waiting<T, R>[]) => {
     try {
-      const results = await opts.write(batch.map((w) => w.item))
+      const results = await write(batch.map((w) => w.item))
       if (results.length !== batch.length) throw new Error(`a write of ${batch.length} items returned ${results.length} results`)
       batch.forEach((w, i) => w.resolve(results[i] as R))
     } catch (error) {
       if (batch.length === 1 || !opts.mayBeOneItem(error)) return batch.forEach((w) => w.reject(error))
       for (const w of batch) {
-        await opts.write([w.item]).then(
+        await write([w.item]).then(
           (results) => settle(w, results),
           (itemError: unknown) => w.reject(itemError),
         )

@@ -1,4 +1,5 @@
 import type { Orm } from '@orderflow/db'
+import type { OrderMetrics } from '../order.metrics.js'
 import { claimKeys, type Claim, type ClaimTimes, type KeyClaimRequest } from '../idempotency/idempotency-store.js'
 import { batchWhileBusy } from './batch-while-busy.js'
 import { insertPlacedOrders, refusedForSomeRow, type OrderToStore } from './place-order.sql.js'
@@ -19,13 +20,14 @@ export interface IntakeWrites {
 const SLOTS_PER_WRITE = 2
 const MAX_BATCH = 64
 
-export function intakeWrites(orm: Orm, times: ClaimTimes): IntakeWrites {
+export function intakeWrites(orm: Orm, times: ClaimTimes, metrics: OrderMetrics): IntakeWrites {
   return {
     claim: batchWhileBusy({
       slots: SLOTS_PER_WRITE,
       maxBatch: MAX_BATCH,
       write: (requests) => claimKeys(orm.em.fork(), requests, times),
       mayBeOneItem: refusedForSomeRow,
+      onWrite: (requests) => metrics.intakeStatement('claim', requests),
     }),
     store: batchWhileBusy({
       slots: SLOTS_PER_WRITE,
@@ -35,6 +37,7 @@ export function intakeWrites(orm: Orm, times: ClaimTimes): IntakeWrites {
         return orders.map(() => undefined)
       },
       mayBeOneItem: refusedForSomeRow,
+      onWrite: (orders) => metrics.intakeStatement('store', orders),
     }),
   }
 }

@@ -1,6 +1,7 @@
 import type { Orm } from '@orderflow/db'
 import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
 import { OrderErrors } from '../order.errors.js'
+import type { OrderMetrics } from '../order.metrics.js'
 import { findOrderWithDetails, listOrders } from '../repositories/orders.repository.js'
 import { decodeCursor } from '../repositories/order-cursor.js'
 import { intakeWrites } from '../repositories/intake-writes.js'
@@ -21,13 +22,14 @@ import {
 export interface OrderRoutesOptions {
   orm: Orm
   idempotency: IdempotencySettings
+  metrics: OrderMetrics
 }
 
 const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
 
 /** The order API, mounted under `/v1` inside `protectedRoutes`. */
-export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempotency }) => {
-  const writes = intakeWrites(orm, idempotency)
+export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempotency, metrics }) => {
+  const writes = intakeWrites(orm, idempotency, metrics)
   app.post(
     '/orders',
     {
