@@ -30,7 +30,13 @@ export interface RunConsumerOptions {
    * `maxBatch`, at most the spec's `maxAckPending` messages in all. @default as many as `maxAckPending` allows
    */
   readonly concurrency?: number
-  /** How long one pull request waits for messages; at least 1 000. @default 10_000 */
+  /**
+   * How long one pull request waits for messages; at least 1 000. @default 2_000: a pull request
+   * the server stops serving is waited out to its expiry — on NATS 2.9 the orchestrator's
+   * `order.created` consumer once went 9 s without a message while they waited in the stream, as
+   * long as the 10 s expiry then was. Short requests bound such a stall; an idle consumer pays one
+   * request every 2 s for it.
+   */
   readonly pullExpiresMs?: number
 }
 
@@ -88,7 +94,7 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<ConsumerRun
     consumer,
     concurrency,
     maxBatch,
-    expiresMs: Math.max(opts.pullExpiresMs ?? 10_000, 1_000),
+    expiresMs: Math.max(opts.pullExpiresMs ?? 2_000, 1_000),
     logger,
     process: (msgs) => handleBatch(msgs, { spec, handler: opts.handler, batchHandler: opts.batchHandler, logger, deadLetters: opts.deadLetters, metrics }),
   })
