@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginCallback } from 'fastify'
 import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client'
+import { metricOnce } from './metric-once.js'
 
 export interface MetricsPluginOptions {
   registry: Registry
@@ -10,25 +11,16 @@ export interface MetricsPluginOptions {
 /** Label for requests that matched no route: raw URLs would make label cardinality unbounded. */
 export const UNMATCHED_ROUTE = 'not_found'
 
-// A registry may be shared by two servers (tests, or a gateway building sub-apps); the metrics
-// already on it are reused instead of failing on "already registered".
-function counter(registry: Registry, name: string, help: string, labelNames: readonly string[]): Counter {
-  const existing = registry.getSingleMetric(name)
-  if (existing instanceof Counter) return existing
-  return new Counter({ name, help, labelNames, registers: [registry] })
-}
+const counter = (registry: Registry, name: string, help: string, labelNames: readonly string[]): Counter =>
+  metricOnce(registry, name, Counter, () => new Counter({ name, help, labelNames, registers: [registry] }))
 
-function histogram(registry: Registry, name: string, help: string, labelNames: readonly string[]): Histogram {
-  const existing = registry.getSingleMetric(name)
-  if (existing instanceof Histogram) return existing
-  return new Histogram({
+const histogram = (registry: Registry, name: string, help: string, labelNames: readonly string[]): Histogram =>
+  metricOnce(
+    registry,
     name,
-    help,
-    labelNames,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  })
-}
+    Histogram,
+    () => new Histogram({ name, help, labelNames, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+  )
 
 /**
  * Request rate, errors and duration for every route, and `GET /metrics` in Prometheus text

@@ -20,6 +20,7 @@ export type { AuthUser, TokenClaims } from './auth.plugin.js'
 export { BEARER_SCHEME } from './openapi.plugin.js'
 export { REQUEST_ID_HEADER } from './request-context.plugin.js'
 export { UNMATCHED_ROUTE } from './metrics.plugin.js'
+export { metricOnce } from './metric-once.js'
 
 export { installShutdown } from './shutdown.js'
 export type { Shutdown, ShutdownOptions, ShutdownStep } from './shutdown.js'

@@ -1,3 +1,4 @@
+import { metricOnce } from '@orderflow/http'
 import { Counter, type Registry } from 'prom-client'
 
 export const RESERVATION_OUTCOMES = ['reserved', 'rejected', 'committed', 'released', 'expired'] as const
@@ -12,10 +13,6 @@ const NAME = 'inventory_reservations_total'
 
 /** The service's metrics on `registry`; every consumer and worker of one process shares them. */
 export function inventoryMetrics(registry: Registry): InventoryMetrics {
-  const existing = registry.getSingleMetric(NAME)
-  const counter =
-    existing instanceof Counter
-      ? existing
-      : new Counter({ name: NAME, help: 'Order reservations by outcome', labelNames: ['outcome'], registers: [registry] })
+  const counter = metricOnce(registry, NAME, Counter, () => new Counter({ name: NAME, help: 'Order reservations by outcome', labelNames: ['outcome'], registers: [registry] }))
   return { reservation: (outcome, count = 1) => counter.inc({ outcome }, count) }
 }
