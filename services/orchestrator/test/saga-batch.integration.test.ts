@@ -24,7 +24,7 @@ const event = <S extends TSchema>(def: MessageDefinition<S>, orderId: string, da
   makeEvent(def, { source: 'orderflow/test', subject: orderId, data })
 const created = (orderId: string) => event(OrderCreated, orderId, orderData(orderId))
 const reserved = (orderId: string) => event(StockReserved, orderId, { orderId, items: [{ sku: 'SKU-1', quantity: 1 }] })
-const settled = (orderId: string) => ({ orderId, paymentId: randomUUID(), amount: 100, currency: 'EUR' })
+const settled = (orderId: string) => ({ orderId, paymentId: randomUUID(), amount: 2500, currency: 'EUR' })
 const states = async (ids: readonly string[]) => Promise.all(ids.map(async (id) => (await tb.saga(id))?.state ?? null))
 
 t.test('a batch starts and moves several sagas, two events of one saga in turn', async (t) => {

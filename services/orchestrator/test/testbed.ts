@@ -48,15 +48,15 @@ export interface SagaTestbed {
   auth(roles: readonly string[]): { authorization: string }
 }
 
-/** The data of a one-line order of 100 EUR paid by a card that authorizes, for tests that build events themselves. */
+/** The data of an order of 2 × SKU-1 for 25 EUR paid by a card that authorizes: `createOrder`'s, and for tests that build events themselves. */
 export function orderData(orderId: string = randomUUID()): DataOf<typeof OrderCreated> {
   return {
     orderId,
-    customerId: 'c-1',
+    customerId: 'c-42',
     email: 'ada@example.com',
     currency: 'EUR',
-    items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
-    totalAmount: 100,
+    items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1250 }],
+    totalAmount: 2500,
     payment: { method: 'card', token: 'tok_visa' },
   }
 }
@@ -111,16 +111,7 @@ export async function sagaTestbed(t: TestLike, env: Record<string, string> = {})
     async createOrder(overrides = {}) {
       const orderId = overrides.orderId ?? randomUUID()
       const { orderId: _id, ...rest } = overrides
-      await tb.publish(OrderCreated, orderId, {
-        orderId,
-        customerId: 'c-42',
-        email: 'ada@example.com',
-        currency: 'EUR',
-        items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1250 }],
-        totalAmount: 2500,
-        payment: { method: 'card', token: 'tok_visa' },
-        ...rest,
-      })
+      await tb.publish(OrderCreated, orderId, { ...orderData(orderId), ...rest })
       return orderId
     },
     saga: (orderId) => ctx.orm.em.fork().findOne(Saga, { orderId }),
