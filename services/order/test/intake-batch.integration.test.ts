@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { insertPlacedOrders, refusedForSomeRow } from '../src/repositories/place-order.sql.js'
+import { refusedForSomeRow } from '../src/repositories/intake-writes.js'
+import { insertPlacedOrders } from '../src/repositories/place-order.sql.js'
 import type { CreateOrderBody } from '../src/routes/orders.schemas.js'
 import { placeOrder } from '../src/use-cases/place-order.js'
 import { orderBody, orderTestbed } from './testbed.js'

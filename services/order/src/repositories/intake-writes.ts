@@ -2,7 +2,7 @@ import type { Orm } from '@orderflow/db'
 import type { OrderMetrics } from '../order.metrics.js'
 import { claimKeys, type Claim, type ClaimTimes, type KeyClaimRequest } from '../idempotency/idempotency-store.js'
 import { batchWhileBusy } from './batch-while-busy.js'
-import { insertPlacedOrders, refusedForSomeRow, type OrderToStore } from './place-order.sql.js'
+import { insertPlacedOrders, type OrderToStore } from './place-order.sql.js'
 
 /** The two writes of order intake, each shared by the requests that arrive while the database is busy. */
 export interface IntakeWrites {
@@ -40,4 +40,14 @@ export function intakeWrites(orm: Orm, times: ClaimTimes, metrics: OrderMetrics)
       onWrite: (orders) => metrics.intakeStatement('store', orders),
     }),
   }
+}
+
+/**
+ * Whether PostgreSQL refused a batch for what may be one request's data — a data exception
+ * (SQLSTATE class 22, e.g. a value too long) or a broken constraint (class 23) — rather than
+ * for every request in it (a lost connection, a server shutting down).
+ */
+export function refusedForSomeRow(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
 }

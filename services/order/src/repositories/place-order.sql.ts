@@ -17,7 +17,6 @@ export interface OrderToStore {
  * rows are the ones the entities describe; the order's tests read them back through the ORM.
  */
 export async function insertPlacedOrders(em: EntityManager, batch: readonly OrderToStore[]): Promise<void> {
-  if (batch.length === 0) return
   const orders = batch.map(({ placed: { order } }) => ({
     id: order.id,
     customer_id: order.customerId,
@@ -64,14 +63,4 @@ export async function insertPlacedOrders(em: EntityManager, batch: readonly Orde
      select 1`,
     [orders, items, timeline, events, keys].map((rows) => JSON.stringify(rows)),
   )
-}
-
-/**
- * Whether PostgreSQL refused a batch for what may be one order's data — a data exception
- * (SQLSTATE class 22, e.g. a value too long) or a broken constraint (class 23) — rather than
- * for every order in it (a lost connection, a server shutting down).
- */
-export function refusedForSomeRow(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
 }

@@ -8,13 +8,6 @@ import type { IntakeWrites } from '../repositories/intake-writes.js'
 import { orderView } from './order-view.js'
 import type { CreateOrderBody } from './orders.schemas.js'
 
-export interface IdempotencySettings {
-  /** How long a key is remembered. */
-  ttlSeconds: number
-  /** How long an unfinished first request holds its key before a retry may take it over. */
-  leaseSeconds: number
-}
-
 export interface CreateOrderRequest {
   body: CreateOrderBody
   /** The token's subject: places the order and owns the idempotency key. */

@@ -6,7 +6,8 @@ import { findOrderWithDetails, listOrders } from '../repositories/orders.reposit
 import { decodeCursor } from '../repositories/order-cursor.js'
 import { intakeWrites } from '../repositories/intake-writes.js'
 import { requestCancel } from '../use-cases/request-cancel.js'
-import { createOrder, type IdempotencySettings } from './create-order.js'
+import type { ClaimTimes } from '../idempotency/idempotency-store.js'
+import { createOrder } from './create-order.js'
 import { orderLinks, toOrderView, toSummaryView } from './order-view.js'
 import {
   CancelAccepted,
@@ -21,7 +22,8 @@ import {
 
 export interface OrderRoutesOptions {
   orm: Orm
-  idempotency: IdempotencySettings
+  /** How long an Idempotency-Key is remembered, and held by an unfinished first request. */
+  idempotency: ClaimTimes
   metrics: OrderMetrics
 }
 
