@@ -22,15 +22,12 @@ export interface BooksSelection {
  * Each SKU's stock and the lines it reserves are read by one statement, in one snapshot.
  */
 export async function readBooks(urls: BooksDatabases, selection: BooksSelection): Promise<Books> {
-  const clients = await Promise.all(
-    [urls.order, urls.inventory, urls.payment].map(async (connectionString) => {
-      const client = new pg.Client({ connectionString, application_name: 'orderflow-books' })
-      await client.connect()
-      return client
-    }),
-  )
+  const clients = [urls.order, urls.inventory, urls.payment].map((connectionString) => new pg.Client({ connectionString, application_name: 'orderflow-books' }))
   const [order, inventory, payment] = clients as [pg.Client, pg.Client, pg.Client]
   try {
+    // All settled before any error is thrown, so the `finally` ends the ones that did connect.
+    const connected = await Promise.allSettled(clients.map((c) => c.connect()))
+    for (const outcome of connected) if (outcome.status === 'rejected') throw outcome.reason
     const orders = await order.query<{ id: string; status: string; total_amount: string }>(
       `select id, status, total_amount from orders
         where ($1::timestamptz is null or created_at >= $1)
@@ -75,6 +72,6 @@ export async function readBooks(urls: BooksDatabases, selection: BooksSelection)
       stock: stock.rows.map((s) => ({ sku: s.sku, onHand: s.on_hand, reserved: s.reserved, heldByLines: s.held })),
     }
   } finally {
-    await Promise.all(clients.map((c) => c.end()))
+    await Promise.allSettled(clients.map((c) => c.end()))
   }
 }

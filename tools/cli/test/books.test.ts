@@ -119,6 +119,12 @@ t.test('usage errors exit 2 before touching a database', async (t) => {
   t.match(out.at(-1), /usage: orderflow books/)
 })
 
+t.test('a database it cannot reach ends the command with exit 2 and says why', async (t) => {
+  const out: string[] = []
+  t.equal(await main(['books'], { ORDER_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, (s) => out.push(s)), 2)
+  t.match(out.join('\n'), /^orderflow books: .*ECONNREFUSED/)
+})
+
 t.test('the databases default to the ones make up creates; each can be named', async (t) => {
   t.same(booksDatabases({}), {
     order: 'postgres://postgres@127.0.0.1:5432/orderflow_order',
