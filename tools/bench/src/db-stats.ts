@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 
 /** Cumulative counters of one database from pg_stat_database. */
@@ -24,7 +25,40 @@ export interface DatabaseStats {
    * each run start from the same state instead of measuring the previous run's leftovers.
    */
   vacuum(): Promise<void>
+  /**
+   * Every `intervalMs` until stopped, vacuums and analyzes the tables that autovacuum would by
+   * its thresholds (the server's `autovacuum_*` settings against each table's counters): the
+   * benchmark's stand-in for autovacuum on a server that has it off. Without it, a run on fresh
+   * tables keeps the plans PostgreSQL made while they were empty: each foreign-key check of a new
+   * order item scanned the whole `orders` table (17 million rows read in one 20 s intake run,
+   * the database's CPU doubled, the run collapsed at 600 orders/s); and the outbox's dead rows
+   * pile up within the run. Autovacuum looks every minute, this every few seconds, because a
+   * run lasts seconds.
+   */
+  startHousekeeping(intervalMs: number, onError: (message: string) => void): Housekeeping
   close(): Promise<void>
+}
+
+export interface Housekeeping {
+  /** Ends the loop after the pass in progress; resolves to the tables vacuumed or analyzed. */
+  stop(): Promise<number>
+}
+
+/** The tables autovacuum would vacuum or analyze now, with its default formula and the server's settings. */
+const TABLES_DUE = `
+  WITH t AS (
+    SELECT format('%I.%I', s.schemaname, s.relname) AS name, s.n_dead_tup, s.n_mod_since_analyze, greatest(c.reltuples, 0) AS tuples
+      FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid)
+  SELECT name,
+         n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
+                      + current_setting('autovacuum_vacuum_scale_factor')::float8 * tuples AS vacuum,
+         n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
+                               + current_setting('autovacuum_analyze_scale_factor')::float8 * tuples AS analyze
+    FROM t`
+
+export interface DatabaseStatsOptions {
+  /** Which databases {@link DatabaseStats.vacuum} cleans, as a LIKE pattern. */
+  vacuumPattern?: string
 }
 
 /**
@@ -33,13 +67,49 @@ export interface DatabaseStats {
  * updated and deleted, rows read by scans. Backends publish them at most once a second, so a
  * snapshot lags the truth by about that much.
  */
-export async function connectDatabaseStats(urlBase: string): Promise<DatabaseStats> {
+export async function connectDatabaseStats(urlBase: string, options: DatabaseStatsOptions = {}): Promise<DatabaseStats> {
   const connect = async (database: string) => {
     const c = new pg.Client({ connectionString: `${urlBase}/${database}`, application_name: 'orderflow-bench' })
     await c.connect()
     return c
   }
   const client = await connect('postgres')
+  // One connection per database, kept: housekeeping vacuums every few seconds.
+  const vacuumClients = new Map<string, pg.Client>()
+  const vacuumClient = async (datname: string) => {
+    let c = vacuumClients.get(datname)
+    if (!c) {
+      c = await connect(datname)
+      // A database dropped under us (the intake sandbox at the end) ends this connection.
+      c.on('error', () => vacuumClients.delete(datname))
+      vacuumClients.set(datname, c)
+    }
+    return c
+  }
+  const platformDatabases = async () => {
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname`, [
+      options.vacuumPattern ?? 'orderflow\\_%',
+    ])
+    return rows.map((r) => r.datname)
+  }
+  const vacuum = async () => {
+    for (const datname of await platformDatabases()) await (await vacuumClient(datname)).query('VACUUM (ANALYZE)')
+  }
+  /** One pass of the stand-in for autovacuum; returns how many tables it cleaned or analyzed. */
+  const vacuumWhatIsDue = async () => {
+    let done = 0
+    for (const datname of await platformDatabases()) {
+      const db = await vacuumClient(datname)
+      const { rows } = await db.query<{ name: string; vacuum: boolean; analyze: boolean }>(TABLES_DUE)
+      for (const table of rows) {
+        if (table.vacuum) await db.query(`VACUUM (ANALYZE) ${table.name}`)
+        else if (table.analyze) await db.query(`ANALYZE ${table.name}`)
+        else continue
+        done++
+      }
+    }
+    return done
+  }
   return {
     async snapshot() {
       const { rows } = await client.query<{ db: string; xacts: string; written: string; read: string }>(
@@ -59,18 +129,34 @@ export async function connectDatabaseStats(urlBase: string): Promise<DatabaseSta
       )
       return Object.fromEntries(rows.map((r) => [r.name, r.setting]))
     },
-    async vacuum() {
-      const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'orderflow\\_%'`)
-      for (const { datname } of rows) {
-        const db = await connect(datname)
-        try {
-          await db.query('VACUUM (ANALYZE)')
-        } finally {
-          await db.end()
+    vacuum,
+    startHousekeeping(intervalMs, onError) {
+      const stopping = new AbortController()
+      let tables = 0
+      const loop = (async () => {
+        while (!stopping.signal.aborted) {
+          await sleep(intervalMs, undefined, { signal: stopping.signal }).catch(() => {})
+          if (stopping.signal.aborted) break
+          try {
+            tables += await vacuumWhatIsDue()
+          } catch (error) {
+            onError(error instanceof Error ? error.message : String(error))
+          }
         }
+      })()
+      return {
+        async stop() {
+          stopping.abort()
+          await loop
+          return tables
+        },
       }
     },
-    close: () => client.end(),
+    async close() {
+      await Promise.allSettled([...vacuumClients.values()].map((c) => c.end()))
+      vacuumClients.clear()
+      await client.end()
+    },
   }
 }
 

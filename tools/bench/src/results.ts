@@ -150,6 +150,11 @@ export interface BenchResult {
   /** The PostgreSQL server's settings that matter here; null when they could not be read. */
   database: Record<string, string> | null
   settings: BenchSettings
+  /**
+   * Set when the runs vacuumed the databases every so many seconds (autovacuum was off);
+   * absent when only the VACUUM before each run ran, or none.
+   */
+  vacuumDuringRunsSeconds?: number
   summaries: RateSummary[]
   /** Step mode: the highest rate sustained before the first that was not; null if none was. */
   highestSustainable: number | null
