@@ -42,6 +42,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       maxReconnectAttempts: -1,
       reconnectTimeWait: opts.reconnectTimeWaitMs ?? 2_000,
       timeout: opts.timeoutMs ?? 5_000,
+      // Otherwise every request, and so every JetStream publish and pull, builds an Error up
+      // front to hold the caller's stack in case it fails: 6 % of the order service's CPU at
+      // intake. A failed request still says what failed, without the caller's frames.
+      noAsyncTraces: true,
     })
   } catch (err) {
     throw new BusConnectError(servers, { cause: err })
