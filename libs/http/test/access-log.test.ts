@@ -1,0 +1,33 @@
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { eventually } from '@orderflow/testing/service'
+import { buildTestServer } from './fixtures.js'
+
+void t.test('a request the client gives up on is logged once, as aborted', async (t) => {
+  const { app, logs } = buildTestServer()
+  t.teardown(() => app.close())
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+
+  const req = httpRequest({ host: '127.0.0.1', port, path: '/v1/slow?ms=500', headers: { 'x-request-id': 'gave-up' } })
+  req.on('error', () => {}) // the socket we destroy
+  req.end()
+  // Well inside the route's 500 ms: the request has arrived and is waiting for its answer.
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  req.destroy()
+
+  const aborted = await eventually(() => logs.find((l) => l.reqId === 'gave-up' && l.msg === 'request aborted by the client'), 'the abort line')
+  t.match(aborted, { req: { method: 'GET', url: '/v1/slow?ms=500' } })
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  t.equal(logs.filter((l) => l.reqId === 'gave-up').length, 1, 'no completion line after it')
+})
+
+void t.test('an error response is logged once, with its status', async (t) => {
+  const { app, logs } = buildTestServer()
+  t.teardown(() => app.close())
+  await app.inject({ method: 'GET', url: '/v1/teapot', headers: { 'x-request-id': 'tea' } })
+  const lines = logs.filter((l) => l.reqId === 'tea' && /^request /.test(String(l.msg)))
+  t.equal(lines.length, 1)
+  t.match(lines[0], { msg: 'request completed', res: { statusCode: 418 } })
+})
