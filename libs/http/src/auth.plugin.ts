@@ -89,6 +89,13 @@ function authProblem(err: unknown): ProblemError {
   return HttpErrors.INTERNAL({ detail: 'Token verification failed unexpectedly.', cause: err })
 }
 
+/**
+ * Verified tokens kept per key, so a client's next request with the same token skips the
+ * signature check (an RS256 one above all). fast-jwt keeps a result no longer than the token's
+ * `exp`, and a refused token stays refused.
+ */
+const VERIFIED_TOKEN_CACHE_SIZE = 1000
+
 const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   const { algorithm, signingKey, resolve } = keyResolver(opts)
   const claims = {
@@ -103,6 +110,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     verify: {
       // A fixed algorithm list stops "alg: none" and RS/HS confusion.
       algorithms: [algorithm],
+      cache: VERIFIED_TOKEN_CACHE_SIZE,
       // fast-jwt checks iss and aud only when the token has them, so configured ones are required.
       requiredClaims: ['exp', 'sub', ...Object.keys(claims)],
       clockTolerance: (opts.clockToleranceSec ?? 0) * 1000,

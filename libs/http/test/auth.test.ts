@@ -91,6 +91,27 @@ void t.test('a token signed with the second secret is accepted (rotation), and s
   t.match(json(res), { id: 'o1', owner: 'svc' })
 })
 
+void t.test('a token accepted once is refused after it expires (verified tokens are cached)', async (t) => {
+  const { app } = buildTestServer()
+  t.teardown(() => app.close())
+  const token = bearer(mintToken({ expiresIn: 2 }))
+  t.equal((await app.inject({ method: 'GET', url: '/v1/me', headers: token })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/v1/me', headers: token })).statusCode, 200, 'again, from the cache')
+  await new Promise((resolve) => setTimeout(resolve, 2_100))
+  const expired = await app.inject({ method: 'GET', url: '/v1/me', headers: token })
+  t.equal(expired.statusCode, 401)
+  t.match(json(expired), { detail: 'The token has expired.' })
+})
+
+void t.test('with a single secret, its tokens verify and others do not', async (t) => {
+  const { app } = buildTestServer({ auth: { hsSecrets: [TEST_JWT_SECRETS[1]] } })
+  t.teardown(() => app.close())
+  t.equal((await app.inject({ method: 'GET', url: '/v1/me', headers: bearer(mintToken({ secret: TEST_JWT_SECRETS[1] })) })).statusCode, 200)
+  const foreign = await app.inject({ method: 'GET', url: '/v1/me', headers: bearer(mintToken({ secret: TEST_JWT_SECRETS[0] })) })
+  t.equal(foreign.statusCode, 401)
+  t.match(json(foreign).detail, /signature is invalid/)
+})
+
 void t.test('a token without the route role is 403 FORBIDDEN naming the missing roles', async (t) => {
   const { app } = buildTestServer()
   t.teardown(() => app.close())
