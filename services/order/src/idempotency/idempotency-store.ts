@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
+import { sql } from 'kysely'
 
 export interface KeyRef {
   /** The caller the key belongs to (JWT subject): keys of different callers never collide. */
@@ -62,10 +63,12 @@ export async function claimKeys(em: EntityManager, requests: readonly KeyClaimRe
   const firsts = new Map<string, KeyClaimRequest>()
   for (const request of requests) if (!firsts.has(keyOf(request.ref))) firsts.set(keyOf(request.ref), request)
   const rows = [...firsts.values()].map(({ ref, requestHash }) => ({ owner: ref.owner, key: ref.key, request_hash: requestHash }))
-  const claimed = await em.execute<KeyRef[]>(
-    `INSERT INTO idempotency_keys (owner, key, request_hash, state, locked_until, created_at, expires_at)
-     SELECT r.owner, r.key, r.request_hash, 'IN_FLIGHT', now() + make_interval(secs => ?), now(), now() + make_interval(secs => ?)
-       FROM jsonb_to_recordset(?::jsonb) AS r(owner text, key text, request_hash text)
+  // Through Kysely, so the keys travel as a bind parameter (see insertPlacedOrders).
+  const { rows: claimed } = await sql<KeyRef>`
+    INSERT INTO idempotency_keys (owner, key, request_hash, state, locked_until, created_at, expires_at)
+     SELECT r.owner, r.key, r.request_hash, 'IN_FLIGHT', now() + make_interval(secs => ${times.leaseSeconds}::float8), now(),
+            now() + make_interval(secs => ${times.ttlSeconds}::float8)
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(owner text, key text, request_hash text)
      ON CONFLICT (owner, key) DO UPDATE SET
        request_hash = excluded.request_hash, state = 'IN_FLIGHT', locked_until = excluded.locked_until,
        created_at = excluded.created_at, expires_at = excluded.expires_at,
@@ -73,9 +76,7 @@ export async function claimKeys(em: EntityManager, requests: readonly KeyClaimRe
      WHERE idempotency_keys.expires_at < now()
         OR (idempotency_keys.state = 'IN_FLIGHT' AND idempotency_keys.locked_until < now()
             AND idempotency_keys.request_hash = excluded.request_hash)
-     RETURNING owner, key`,
-    [times.leaseSeconds, times.ttlSeconds, JSON.stringify(rows)],
-  )
+     RETURNING owner, key`.execute(em.getKysely())
   const taken = new Set(claimed.map(keyOf))
   const claims: Claim[] = []
   for (const request of requests) {
