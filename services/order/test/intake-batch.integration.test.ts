@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { refusedForSomeRow } from '../src/repositories/intake-writes.js'
-import { insertPlacedOrders } from '../src/repositories/place-order.sql.js'
+import { sql } from 'kysely'
+import { insertPlacedOrders, storePlacedOrders } from '../src/repositories/place-order.sql.js'
 import type { CreateOrderBody } from '../src/routes/orders.schemas.js'
 import { placeOrder } from '../src/use-cases/place-order.js'
 import { orderBody, orderTestbed } from './testbed.js'
 
 const tb = await orderTestbed(t)
+
+type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] }
+
+/** Every node of an `explain (format json)` plan. */
+function planNodes(explained: unknown): PlanNode[] {
+  const walk = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(walk)]
+  return (explained as Array<{ Plan: PlanNode }>).flatMap((e) => walk(e.Plan))
+}
 const writer = tb.auth(['orders:write', 'orders:read'], { sub: 'batcher' })
 
 const count = async (sql: string, params: unknown[] = []): Promise<number> => {
@@ -91,4 +100,24 @@ t.test('an error that is not about a row is not retried row by row', async (t) =
   t.notOk(refusedForSomeRow(new Error('no code')))
   t.notOk(refusedForSomeRow(undefined))
   t.ok(refusedForSomeRow({ code: '23505' }), 'unique violation')
+})
+
+t.test('a keyed store finds its keys by primary key, not by reading the whole key table', async (t) => {
+  // A table of keys like a day's traffic, with its statistics known.
+  await tb.orm.em.fork().execute(
+    `insert into idempotency_keys (owner, key, request_hash, state, locked_until, created_at, expires_at)
+     select 'plan-owner', 'k-' || n, 'h', 'DONE', now(), now(), now() + interval '1 day' from generate_series(1, 20000) n`,
+  )
+  await tb.orm.em.fork().execute('analyze idempotency_keys')
+  const batch = [1, 2, 3].map((n) => ({
+    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as CreateOrderBody, 'plan-owner'),
+    keyed: { ref: { owner: 'plan-owner', key: `k-${n}` }, response: { body: { n }, location: `/v1/orders/${n}` } },
+  }))
+  const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) ${storePlacedOrders(batch)}`.execute(tb.orm.em.fork().getKysely())
+  const scans = planNodes(rows[0]?.['QUERY PLAN']).filter((n) => n['Relation Name'] === 'idempotency_keys' && String(n['Node Type']).endsWith('Scan'))
+  t.same(
+    scans.map((n) => [n['Node Type'], n['Index Name']]),
+    [['Index Scan', 'idempotency_keys_pkey']],
+    'one look-up per key through the primary key, no scan of the table',
+  )
 })
