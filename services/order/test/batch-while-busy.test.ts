@@ -99,5 +99,22 @@ t.test('a slot freed by a failure serves the items still waiting', async (t) => 
 
 t.test('a write that returns the wrong number of results fails its callers rather than guess', async (t) => {
   const store = batchWhileBusy({ slots: 1, maxBatch: 10, write: () => Promise.resolve([]), mayBeOneItem: always })
-  await t.rejects(store('a'), /a write of 1 items returned 0 results/)
+  await t.rejects(store('a'), /a write of one item returned 0 results/)
+})
+
+t.test('an item written again alone after its batch was refused fails too if its write returns the wrong count', async (t) => {
+  let release: (() => void) | undefined
+  const write = (items: readonly string[]): Promise<string[]> => {
+    // The first write holds the only slot, so b and c queue and go together next.
+    if (!release) return new Promise((resolve) => (release = () => resolve(items.map((i) => i.toUpperCase()))))
+    return items.length > 1 ? Promise.reject(new Error('refused for one row')) : Promise.resolve(['X', 'Y'])
+  }
+  const store = batchWhileBusy({ slots: 1, maxBatch: 10, write, mayBeOneItem: always })
+  const a = store('a')
+  const b = store('b')
+  const c = store('c')
+  release?.()
+  t.equal(await a, 'A')
+  await t.rejects(b, /a write of one item returned 2 results/)
+  await t.rejects(c, /a write of one item returned 2 results/)
 })

@@ -36,12 +36,12 @@ export function batchWhileBusy<T, R>(opts: BatchWhileBusyOptions<T, R>): (item: 
     opts.onWrite?.(items.length)
     return opts.write(items)
   }
-  const settle = (w: Waiting<T, R>, results: readonly R[]) =>
-    results.length === 1 ? w.resolve(results[0] as R) : w.reject(new Error(`a write of one item returned ${results.length} results`))
+  const wrongCount = (items: number, results: number) => new Error(`a write of ${items === 1 ? 'one item' : `${items} items`} returned ${results} results`)
+  const settle = (w: Waiting<T, R>, results: readonly R[]) => (results.length === 1 ? w.resolve(results[0] as R) : w.reject(wrongCount(1, results.length)))
   const writeBatch = async (batch: Waiting<T, R>[]) => {
     try {
       const results = await write(batch.map((w) => w.item))
-      if (results.length !== batch.length) throw new Error(`a write of ${batch.length} items returned ${results.length} results`)
+      if (results.length !== batch.length) throw wrongCount(batch.length, results.length)
       batch.forEach((w, i) => w.resolve(results[i] as R))
     } catch (error) {
       if (batch.length === 1 || !opts.mayBeOneItem(error)) return batch.forEach((w) => w.reject(error))
