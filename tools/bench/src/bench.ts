@@ -86,7 +86,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
     }
     const initialBacklog = (await ctx.busSnapshot()).consumerBacklog
     const housekeeper = settings.vacuum && dbStats ? { dbStats, duringRuns: database?.autovacuum === 'off' } : undefined
-    if (housekeeper?.duringRuns) log(`autovacuum is off on this server: each run also vacuums the databases every ${HOUSEKEEPING_INTERVAL_MS / 1000} s, as autovacuum would`)
+    if (housekeeper?.duringRuns) log(`autovacuum is off on this server: during each run, every ${HOUSEKEEPING_INTERVAL_MS / 1000} s, the benchmark vacuums or analyzes the tables autovacuum would`)
     const runs: RateRun[] = []
     const summaries: RateSummary[] = []
     let stoppedEarly: string | null = null

@@ -151,8 +151,9 @@ export interface BenchResult {
   database: Record<string, string> | null
   settings: BenchSettings
   /**
-   * Set when the runs vacuumed the databases every so many seconds (autovacuum was off);
-   * absent when only the VACUUM before each run ran, or none.
+   * Set when, every so many seconds during the runs, the benchmark vacuumed or analyzed the
+   * tables autovacuum would have (autovacuum was off); absent when only the VACUUM before each
+   * run ran, or none.
    */
   vacuumDuringRunsSeconds?: number
   summaries: RateSummary[]
