@@ -1,4 +1,5 @@
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginOptions,
@@ -44,7 +45,7 @@ export function buildServer(opts: ServerOptions): App {
     requestIdHeader: false,
     genReqId: requestIdFrom,
     // accessLogPlugin writes one line per request instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Off because its body is not a problem document; lifecyclePlugin answers 503 instead.
     return503OnClosing: false,
     // On close, idle keep-alive sockets are closed at once and busy ones after their response.
