@@ -4,6 +4,19 @@ import t from 'tap'
 import { eventually } from '@orderflow/testing/service'
 import { buildTestServer } from './fixtures.js'
 
+// First in the file: Fastify warns about a deprecated option once per process.
+void t.test('building a server raises no deprecation warning', async (t) => {
+  const warnings: string[] = []
+  const onWarning = (warning: Error & { code?: string }) => warnings.push(`${warning.code ?? warning.name}: ${warning.message}`)
+  process.on('warning', onWarning)
+  t.teardown(() => process.off('warning', onWarning))
+  const { app } = buildTestServer()
+  await app.ready()
+  await app.close()
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings, [])
+})
+
 void t.test('a request the client gives up on is logged once, as aborted', async (t) => {
   const { app, logs } = buildTestServer()
   t.teardown(() => app.close())
