@@ -28,12 +28,12 @@ export interface DatabaseStats {
   /**
    * Every `intervalMs` until stopped, vacuums and analyzes the tables that autovacuum would by
    * its thresholds (the server's `autovacuum_*` settings against each table's counters): the
-   * benchmark's stand-in for autovacuum on a server that has it off. Without it, a run on fresh
+   * benchmark's stand-in for autovacuum, which may be off and otherwise looks only once a
+   * minute. Without it, a run on fresh
    * tables keeps the plans PostgreSQL made while they were empty: each foreign-key check of a new
    * order item scanned the whole `orders` table (17 million rows read in one 20 s intake run,
    * the database's CPU doubled, the run collapsed at 600 orders/s); and the outbox's dead rows
-   * pile up within the run. Autovacuum looks every minute, this every few seconds, because a
-   * run lasts seconds.
+   * pile up within the run.
    */
   startHousekeeping(intervalMs: number, onError: (message: string) => void): Housekeeping
   close(): Promise<void>

@@ -39,7 +39,7 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
       `${s.runs > 1 ? ' (cells: median, with min–max across runs)' : ''}; open model (requests leave on schedule whether or not earlier ones were answered); ` +
       `${s.skus} SKUs, ${s.connections} keep-alive connections; drain timeout ${s.drainTimeoutSeconds} s` +
       `${s.vacuum ? '; `VACUUM (ANALYZE)` of the platform databases before each run' : ''}` +
-      `${result.vacuumDuringRunsSeconds ? `, and every ${result.vacuumDuringRunsSeconds} s during it of the tables autovacuum's thresholds call due (the server's autovacuum is off)` : ''}` +
+      `${result.vacuumDuringRunsSeconds ? `, and every ${result.vacuumDuringRunsSeconds} s during it of the tables autovacuum's thresholds call due` : ''}` +
       `${result.services ? `; services running: ${result.services.join(', ')}` : ''}.`,
     `- **Sustainable** means: ${s.intake ? 'HTTP' : 'end-to-end'} p99 ≤ ${formatMs(t.maxP99Ms)}, failed orders ≤ ${t.maxFailureRate * 100} %, the backlog at stop drained within ${t.maxDrainSeconds} s, ` +
       `completions ≥ ${t.minCompletionRatio * 100} % of the accepted rate, the generator's send lag p99 ≤ ${t.maxSendLagMs} ms.`,

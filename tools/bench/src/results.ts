@@ -152,8 +152,8 @@ export interface BenchResult {
   settings: BenchSettings
   /**
    * Set when, every so many seconds during the runs, the benchmark vacuumed or analyzed the
-   * tables autovacuum would have (autovacuum was off); absent when only the VACUUM before each
-   * run ran, or none.
+   * tables autovacuum's thresholds called due; absent in results of older benchmarks and with
+   * `--no-vacuum`.
    */
   vacuumDuringRunsSeconds?: number
   summaries: RateSummary[]

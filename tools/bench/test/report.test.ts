@@ -56,7 +56,7 @@ t.test('repeated runs show the median with min–max', async (t) => {
   const stopped = renderSection(result([runs], { stoppedEarly: 'rate 50/s run 2: sorry, too many clients already' }), { command: 'make bench' })
   t.match(stopped, '**Stopped early** (rate 50/s run 2: sorry, too many clients already)')
   const housekept = renderSection(result([runs], { vacuumDuringRunsSeconds: 2 }), { command: 'make bench' })
-  t.match(housekept, "before each run, and every 2 s during it of the tables autovacuum's thresholds call due (the server's autovacuum is off); services running")
+  t.match(housekept, "before each run, and every 2 s during it of the tables autovacuum's thresholds call due; services running")
 })
 
 t.test('the books check after the runs: agreed, or the first broken rules', async (t) => {
