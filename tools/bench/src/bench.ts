@@ -4,7 +4,7 @@ import { OrderCancelled, OrderConfirmed, OrderCreated, OrderFailed } from '@orde
 import { connectBus, createTopology } from '@orderflow/messaging'
 import { pino } from 'pino'
 import { BENCH_CUSTOMER_PREFIX, checkBenchBooks } from './books-check.js'
-import { readBusSnapshot } from './bus-stats.js'
+import { readBusSnapshot, readDeliveryCounters } from './bus-stats.js'
 import { connectDatabaseStats, type DatabaseStats } from './db-stats.js'
 import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
 import { INTAKE_SANDBOX, removeSandbox, sandboxEnv } from './intake-sandbox.js'
@@ -13,6 +13,7 @@ import type { BenchOptions } from './options.js'
 import { createOrderApi } from './order-api.js'
 import { listenForOutcomes } from './outcome-listener.js'
 import { platformClassifier } from './process-groups.js'
+import { connectStatementCounter, type StatementCounter } from './statement-stats.js'
 import { runRate, type RateRunContext } from './rate-run.js'
 import type { BenchResult, BooksCheck, RateRun, RateSummary } from './results.js'
 import { summarizeRate } from './summarize-runs.js'
@@ -55,10 +56,14 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
     token: signDevToken({ secret: readDevSecret(envt.root, envt.env), roles: ['orders:write', 'inventory:write'], subject: 'bench', ttlSeconds: 86_400 }),
     connections: settings.connections,
   })
-  const dbStats = await connectDatabaseStats(envt.env.PG_URL_BASE ?? 'postgres://postgres@127.0.0.1:5432').catch((error: unknown) => {
+  const pgUrlBase = envt.env.PG_URL_BASE ?? 'postgres://postgres@127.0.0.1:5432'
+  // tools/dev/up names the databases <ORDERFLOW_DB_PREFIX>_<service>; the intake sandbox's share the default prefix.
+  const databasePrefix = `${envt.env.ORDERFLOW_DB_PREFIX ?? 'orderflow'}_`
+  const dbStats = await connectDatabaseStats(pgUrlBase, { databasePrefix }).catch((error: unknown) => {
     log(`no database statistics (${error instanceof Error ? error.message : String(error)}): per-order database work is not reported`)
     return undefined
   })
+  const statements = await statementSource(pgUrlBase, databasePrefix, dbStats !== undefined, log)
   try {
     const database = (await dbStats?.settings()) ?? null
     const topology = createTopology(sandboxed ? INTAKE_SANDBOX.namespace : (envt.env.NATS_NAMESPACE ?? ''))
@@ -81,7 +86,9 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       successKinds: settings.intake ? ['created'] : ['confirmed'],
       busSnapshot: () => readBusSnapshot(bus.jsm, topology, createdSubject),
       ...(dbStats ? { databaseSnapshot: () => dbStats.snapshot() } : {}),
-      classify: platformClassifier(new Map([...pids].map(([name, pid]) => [pid, name]))),
+      deliveryCounters: () => readDeliveryCounters(bus.jsm, topology),
+      statements,
+      classify: platformClassifier(new Map([...pids].map(([name, pid]) => [pid, name])), process.pid, databasePrefix),
       orderBody: (n) => orderBody(n, skus),
       keyPrefix: `bench-${startedAt.getTime().toString(36)}`,
       log,
@@ -126,6 +133,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       machine,
       services: [...pids.keys()].sort(),
       database,
+      statements: typeof statements === 'string' ? statements : statementsText(statements),
       settings,
       ...(housekeeper ? { vacuumDuringRunsSeconds: HOUSEKEEPING_INTERVAL_MS / 1000 } : {}),
       summaries,
@@ -135,6 +143,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       ...(books ? { books } : {}),
     }
   } finally {
+    if (typeof statements === 'object') await statements.close().catch(() => {})
     await dbStats?.close()
     await api.close()
     if (startedByUs) {
@@ -147,6 +156,31 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
     }
     await bus.close()
   }
+}
+
+/**
+ * pg_stat_statements for the platform's databases when the server collects it (the extension is
+ * created in each), or the reason it is not measured; the benchmark runs either way.
+ */
+async function statementSource(pgUrlBase: string, databasePrefix: string, reachable: boolean, log: (line: string) => void): Promise<StatementCounter | string> {
+  if (!reachable) return 'not measured (no PostgreSQL statistics)'
+  const source = await connectStatementCounter(pgUrlBase, { databasePrefix }).catch(
+    (error: unknown) => `not measured (${error instanceof Error ? error.message : String(error)})`,
+  )
+  if (typeof source === 'string') {
+    log(`statements per order: ${source}`)
+    return source
+  }
+  log(`statements per order: ${statementsText(source)}`)
+  for (const refusal of source.refusals) log(`  pg_stat_statements not created in ${refusal}`)
+  return source
+}
+
+function statementsText(source: StatementCounter): string {
+  return (
+    `pg_stat_statements (track ${source.track}) in ${source.databases.join(', ')}` +
+    (source.ownStatementsExcluded ? '' : " (the benchmark's own readings count too: pg_stat_statements.track could not be set for its session)")
+  )
 }
 
 /** One run of one rate: settle, vacuum, then measure. */
@@ -260,5 +294,15 @@ function describeRun(r: RateRun, intake: boolean): string {
     `${intake ? 'published' : 'E2E'} ${lat(r.endToEnd)}`,
     `in flight at stop ${r.backlogAtStop.ordersInFlight}, drained ${r.drain.drained ? `in ${r.drain.seconds.toFixed(1)} s` : 'NO'}`,
     `machine ${r.usage.machine.busyCores.toFixed(2)} cores (${busiest})`,
+    costText(r),
   ].join(' | ')
+}
+
+/** The run's cost per completed order in one phrase. */
+function costText(r: RateRun): string {
+  const c = r.perCompletedOrder
+  if (!c || c.orders === 0) return 'no order completed in the window'
+  const one = (n: number | undefined) => (n === undefined ? '–' : n.toFixed(1))
+  const statements = typeof c.statements === 'string' ? c.statements : one(c.statements.total)
+  return `per completed order: CPU ${one(c.cpuMs?.machine)} ms, deliveries ${one(c.deliveries?.total)}, published ${one(c.published?.total)}, statements ${statements}`
 }

@@ -46,3 +46,41 @@ export async function readBusSnapshot(jsm: Bus['jsm'], topology: Topology, creat
     messagesByStream,
   }
 }
+
+/**
+ * Counters of the platform's JetStream work at one moment: how often each durable consumer has
+ * delivered (redeliveries included) and how far each domain stream's sequence has gone.
+ */
+export interface DeliveryCounters {
+  /** `delivered.consumer_seq` of every durable consumer of the namespace's streams, by `<stream>/<consumer>`. */
+  deliveredByConsumer: Record<string, number>
+  /** `state.last_seq` of each domain stream: messages published to it so far. */
+  publishedByStream: Record<string, number>
+}
+
+/**
+ * Reads {@link DeliveryCounters}. The streams are those the server lists that belong to the
+ * namespace's topology (the contracts' domain streams and the dead-letter streams); their
+ * consumers are whatever durables the server lists on them, so services and consumers that come
+ * or go are counted without naming any of them here. Other namespaces' streams (parallel test
+ * runs on the same server) are left out.
+ */
+export async function readDeliveryCounters(jsm: Bus['jsm'], topology: Topology): Promise<DeliveryCounters> {
+  const platform = new Set(topology.streams().map((s) => s.name))
+  const domain = new Set(topology.deadLetters.watchedStreams)
+  const deliveredByConsumer: Record<string, number> = {}
+  const publishedByStream: Record<string, number> = {}
+  const streams: string[] = []
+  for await (const info of jsm.streams.list()) {
+    const name = info.config.name
+    if (!platform.has(name)) continue
+    streams.push(name)
+    if (domain.has(name)) publishedByStream[name] = info.state.last_seq
+  }
+  for (const stream of streams) {
+    for await (const c of jsm.consumers.list(stream)) {
+      if (c.config.durable_name) deliveredByConsumer[`${stream}/${c.name}`] = c.delivered.consumer_seq
+    }
+  }
+  return { deliveredByConsumer, publishedByStream }
+}

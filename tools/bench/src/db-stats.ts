@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { PLATFORM_DB_PREFIX } from './process-groups.js'
 
 /** Cumulative counters of one database from pg_stat_database. */
 export interface DatabaseCounters {
@@ -57,15 +58,43 @@ const TABLES_DUE = `
     FROM t`
 
 export interface DatabaseStatsOptions {
-  /** Which databases {@link DatabaseStats.vacuum} cleans, as a LIKE pattern. */
-  vacuumPattern?: string
+  /**
+   * The platform's databases are those whose name starts with this; the figures are keyed by the
+   * rest of the name (`orderflow_order` → `order`). @default PLATFORM_DB_PREFIX (`orderflow_`)
+   */
+  databasePrefix?: string
+}
+
+/** `prefix%` for LIKE, the prefix's own `_`, `%` and `\` taken literally. */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\_%]/g, (c) => `\\${c}`)}%`
+}
+
+/** Every database of the platform on the server (name starts with `prefix`), sorted by name. */
+export async function platformDatabases(client: pg.ClientBase, prefix: string = PLATFORM_DB_PREFIX): Promise<string[]> {
+  const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname`, [likePrefix(prefix)])
+  return rows.map((r) => r.datname)
+}
+
+/**
+ * Keeps a session's own statements out of pg_stat_statements (a superuser setting; elsewhere
+ * they count), so the benchmark's VACUUMs and readings are not taken for the platform's work.
+ * Harmless where the extension is not loaded.
+ */
+export async function untracked(client: pg.ClientBase): Promise<boolean> {
+  try {
+    await client.query(`SET pg_stat_statements.track = 'none'`)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
  * Connects to the server's `postgres` database. The counters need no extension and no setting
- * (pg_stat_statements would need a server restart): commits and rollbacks, rows inserted,
- * updated and deleted, rows read by scans. Backends publish them at most once a second, so a
- * snapshot lags the truth by about that much.
+ * (statements per order, which need pg_stat_statements, are statement-stats.ts'): commits and
+ * rollbacks, rows inserted, updated and deleted, rows read by scans. Backends publish them at
+ * most once a second, so a snapshot lags the truth by about that much.
  */
 export async function connectDatabaseStats(urlBase: string, options: DatabaseStatsOptions = {}): Promise<DatabaseStats> {
   const connect = async (database: string) => {
@@ -73,6 +102,7 @@ export async function connectDatabaseStats(urlBase: string, options: DatabaseSta
     await c.connect()
     return c
   }
+  const prefix = options.databasePrefix ?? PLATFORM_DB_PREFIX
   const client = await connect('postgres')
   // One connection per database, kept: housekeeping vacuums every few seconds.
   const vacuumClients = new Map<string, pg.Client>()
@@ -80,25 +110,20 @@ export async function connectDatabaseStats(urlBase: string, options: DatabaseSta
     let c = vacuumClients.get(datname)
     if (!c) {
       c = await connect(datname)
+      await untracked(c)
       // A database dropped under us (the intake sandbox at the end) ends this connection.
       c.on('error', () => vacuumClients.delete(datname))
       vacuumClients.set(datname, c)
     }
     return c
   }
-  const platformDatabases = async () => {
-    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname`, [
-      options.vacuumPattern ?? 'orderflow\\_%',
-    ])
-    return rows.map((r) => r.datname)
-  }
   const vacuum = async () => {
-    for (const datname of await platformDatabases()) await (await vacuumClient(datname)).query('VACUUM (ANALYZE)')
+    for (const datname of await platformDatabases(client, prefix)) await (await vacuumClient(datname)).query('VACUUM (ANALYZE)')
   }
   /** One pass of the stand-in for autovacuum; returns how many tables it cleaned or analyzed. */
   const vacuumWhatIsDue = async () => {
     let done = 0
-    for (const datname of await platformDatabases()) {
+    for (const datname of await platformDatabases(client, prefix)) {
       const db = await vacuumClient(datname)
       const { rows } = await db.query<{ name: string; vacuum: boolean; analyze: boolean }>(TABLES_DUE)
       for (const table of rows) {
@@ -113,12 +138,13 @@ export async function connectDatabaseStats(urlBase: string, options: DatabaseSta
   return {
     async snapshot() {
       const { rows } = await client.query<{ db: string; xacts: string; written: string; read: string }>(
-        `SELECT substr(datname, length('orderflow_') + 1) AS db,
+        `SELECT substr(datname, length($2::text) + 1) AS db,
                 xact_commit + xact_rollback AS xacts,
                 tup_inserted + tup_updated + tup_deleted AS written,
                 tup_returned AS read
            FROM pg_stat_database
-          WHERE datname LIKE 'orderflow\\_%'`,
+          WHERE datname LIKE $1`,
+        [likePrefix(prefix), prefix],
       )
       return Object.fromEntries(rows.map((r) => [r.db, { transactions: Number(r.xacts), rowsWritten: Number(r.written), rowsRead: Number(r.read) }]))
     },

@@ -28,8 +28,16 @@ export type {
   Failures,
   RateRun,
   RateSummary,
+  StatementsSummary,
   Thresholds,
   Verdict,
+  WindowCostsSummary,
 } from './results.js'
 export type { GroupUsage, MachineUsage, ProcessUsageReport } from './process-monitor.js'
 export type { MachineInfo } from './machine-info.js'
+export { readDeliveryCounters } from './bus-stats.js'
+export type { DeliveryCounters } from './bus-stats.js'
+export { busPerOrder, cpuPerOrder, increasePerOrder } from './window-costs.js'
+export type { CpuPerOrder, WindowCosts } from './window-costs.js'
+export { connectStatementCounter, NOT_LOADED, preloadList, shortQuery, statementIncrease, statementsPerOrder, TOP_STATEMENTS } from './statement-stats.js'
+export type { StatementCounter, StatementSnapshot, StatementsFigure, StatementsPerOrder, TopStatement } from './statement-stats.js'

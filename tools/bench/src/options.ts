@@ -14,8 +14,10 @@ export interface BenchOptions {
 
 export const usage = `usage: orderflow-bench [options]      (make bench BENCH_ARGS="…")
 Drives orders through the public API at a fixed arrival rate (open model) and reports throughput,
-HTTP and end-to-end latency, failures, backlog and CPU/memory per process. Starts the system with
-tools/dev/up when nothing runs (and stops it at the end), or uses the running one.
+HTTP and end-to-end latency, failures, backlog, CPU/memory per process, and per completed order
+the CPU, JetStream deliveries, messages published and SQL statements (pg_stat_statements, when the
+server preloads it). Starts the system with tools/dev/up when nothing runs (and stops it at the
+end), or uses the running one.
 With no options: the short default profile, a step run (2/s, +2/s, 20 s each after 5 s warm-up).
 
   --rate N[,N…]        fixed rate(s) in orders/s, each run --runs times

@@ -18,6 +18,11 @@ export interface GroupUsage {
 export interface MachineUsage {
   /** Cores busy on average over the window, by everything on the machine. */
   busyCores: number
+  /**
+   * CPU seconds the whole machine spent busy in the window (every process, from /proc/stat: user,
+   * nice, system, irq, softirq, steal). Absent in results of older benchmarks.
+   */
+  busyCpuSeconds?: number
   /** Busy cores not explained by the measured groups: other work on the shared machine. */
   otherCores: number
 }
@@ -85,9 +90,10 @@ export function startProcessMonitor(classify: Classifier, intervalMs = 1000): Pr
       }))
       groups.sort((a, b) => b.cpuSeconds - a.cpuSeconds)
       const machineEnd = readMachineTicks()
-      const busyCores = (machineEnd.busy - machineStart.busy) / USER_HZ / windowSeconds
+      const busyCpuSeconds = (machineEnd.busy - machineStart.busy) / USER_HZ
+      const busyCores = busyCpuSeconds / windowSeconds
       const measured = groups.reduce((a, g) => a + g.cores, 0)
-      return { windowSeconds, groups, machine: { busyCores, otherCores: Math.max(0, busyCores - measured) } }
+      return { windowSeconds, groups, machine: { busyCores, busyCpuSeconds, otherCores: Math.max(0, busyCores - measured) } }
     },
   }
 }

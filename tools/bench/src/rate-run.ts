@@ -1,14 +1,16 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { BusSnapshot } from './bus-stats.js'
+import type { BusSnapshot, DeliveryCounters } from './bus-stats.js'
 import { perOrder, type DatabaseSnapshot } from './db-stats.js'
 import { runOpenSchedule } from './open-schedule.js'
 import type { OrderApi, PlaceOrderResult } from './order-api.js'
 import type { Outcome, OutcomeListener } from './outcome-listener.js'
 import { summarize } from './percentiles.js'
 import type { Classifier } from './process-groups.js'
-import { startProcessMonitor, type ProcessMonitor } from './process-monitor.js'
+import { startProcessMonitor, type ProcessMonitor, type ProcessUsageReport } from './process-monitor.js'
 import type { Counts, Failures, RateRun } from './results.js'
+import { statementsPerOrder, type StatementCounter, type StatementSnapshot, type StatementsFigure } from './statement-stats.js'
+import { busPerOrder, cpuPerOrder, type WindowCosts } from './window-costs.js'
 
 /** What a run needs from the benchmark around it. */
 export interface RateRunContext {
@@ -19,6 +21,10 @@ export interface RateRunContext {
   busSnapshot: () => Promise<BusSnapshot>
   /** PostgreSQL's counters of the platform databases; absent when they cannot be read. */
   databaseSnapshot?: () => Promise<DatabaseSnapshot>
+  /** Deliveries of the namespace's durable consumers and the domain streams' sequences; absent: not reported. */
+  deliveryCounters?: () => Promise<DeliveryCounters>
+  /** Counts the platform databases' SQL statements, or says why it cannot (`not measured (…)`). @default not measured */
+  statements?: Pick<StatementCounter, 'snapshot' | 'queryTexts'> | string
   classify: Classifier
   /** The body of the n-th order. */
   orderBody: (n: number) => unknown
@@ -64,13 +70,19 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
   const warmupCount = Math.floor(s.warmupSeconds * s.rate)
   const records: OrderRecord[] = []
   let monitor: ProcessMonitor | undefined
+  let windowOpened: Promise<WindowReadings> | undefined
+  let monitorStartedAt = 0
 
   const schedule = await runOpenSchedule({
     ratePerSecond: s.rate,
     durationMs: (s.warmupSeconds + s.durationSeconds) * 1000,
     ...(s.signal ? { signal: s.signal } : {}),
     send: ({ index, sentAt }) => {
-      if (index === warmupCount) monitor = startProcessMonitor(ctx.classify)
+      if (index === warmupCount) {
+        monitor = startProcessMonitor(ctx.classify)
+        monitorStartedAt = performance.now()
+        windowOpened = readWindowCounters(ctx)
+      }
       const record: OrderRecord = { warmup: index < warmupCount, sentAt }
       records.push(record)
       void ctx.api.placeOrder(ctx.orderBody(index), `${ctx.keyPrefix}-${s.runLabel}-${index}`).then((result) => {
@@ -84,6 +96,7 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
   const windowEnd = schedule.startedAt + (s.warmupSeconds + s.durationSeconds) * 1000
   const usage = (monitor ?? startProcessMonitor(ctx.classify)).stop()
   const stoppedAt = performance.now()
+  const windowClosed = windowOpened ? await readWindowCounters(ctx) : undefined
 
   // An outcome older than the request belongs to an earlier order with the same id (a replayed
   // idempotency key): it says nothing about this one.
@@ -121,6 +134,15 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
     const at = outcomeOf(r)?.at
     return at !== undefined && at >= windowStart && at < windowEnd
   }).length
+  // The costs divide what the monitor and the counters saw by the orders completed while they
+  // looked: from the first measured send to the last one's return, a little short of the window.
+  const completedWhileMeasured = windowOpened
+    ? records.filter((r) => {
+        const at = outcomeOf(r)?.at
+        return at !== undefined && at >= monitorStartedAt && at < stoppedAt
+      }).length
+    : 0
+  const perCompletedOrder = await windowCosts(ctx, completedWhileMeasured, usage, windowOpened ? await windowOpened : undefined, windowClosed)
 
   return {
     rate: s.rate,
@@ -151,6 +173,62 @@ export async function runRate(ctx: RateRunContext, s: RateRunSettings): Promise<
         Object.entries(after.messagesByStream).map(([stream, n]) => [stream, acceptedAll > 0 ? (n - (before.messagesByStream[stream] ?? 0)) / acceptedAll : 0]),
       ),
     },
+    perCompletedOrder,
+  }
+}
+
+/** The counters read at each end of the measured window; a reading that failed is absent. */
+interface WindowReadings {
+  bus?: DeliveryCounters
+  statements?: StatementSnapshot
+}
+
+/**
+ * Reads the bus's and the databases' counters. A failed reading costs the run that figure only
+ * (a shared server out of connections must not cost the run).
+ */
+async function readWindowCounters(ctx: RateRunContext): Promise<WindowReadings> {
+  const attempt = async <T>(what: string, read: (() => Promise<T>) | undefined): Promise<T | undefined> => {
+    try {
+      return await read?.()
+    } catch (error) {
+      ctx.log(`  ${what} not read: ${error instanceof Error ? error.message : String(error)}`)
+      return undefined
+    }
+  }
+  const statements = typeof ctx.statements === 'object' ? ctx.statements : undefined
+  const [bus, snapshot] = await Promise.all([
+    attempt('JetStream delivery counters', ctx.deliveryCounters),
+    attempt('pg_stat_statements', statements && (() => statements.snapshot())),
+  ])
+  return { ...(bus ? { bus } : {}), ...(snapshot ? { statements: snapshot } : {}) }
+}
+
+async function windowCosts(
+  ctx: RateRunContext,
+  orders: number,
+  usage: ProcessUsageReport,
+  opened: WindowReadings | undefined,
+  closed: WindowReadings | undefined,
+): Promise<WindowCosts> {
+  let statements: StatementsFigure
+  if (typeof ctx.statements === 'string') statements = ctx.statements
+  else if (ctx.statements === undefined) statements = 'not measured (no PostgreSQL statistics)'
+  else if (!(orders > 0)) statements = 'not measured (no order completed in the window)'
+  else if (!opened?.statements || !closed?.statements) statements = 'not measured (pg_stat_statements not read)'
+  else {
+    try {
+      statements = await statementsPerOrder(ctx.statements, opened.statements, closed.statements, orders)
+    } catch (error) {
+      statements = `not measured (${error instanceof Error ? error.message : String(error)})`
+    }
+  }
+  return {
+    orders,
+    windowSeconds: opened && closed ? usage.windowSeconds : 0,
+    cpuMs: cpuPerOrder(usage, orders),
+    ...busPerOrder(opened?.bus, closed?.bus, orders),
+    statements,
   }
 }
 

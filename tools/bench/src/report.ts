@@ -1,5 +1,5 @@
 import type { Spread } from './percentiles.js'
-import type { BenchResult, BenchSettings, BooksCheck, Counts, RateSummary } from './results.js'
+import type { BenchResult, BenchSettings, BooksCheck, Counts, RateSummary, WindowCostsSummary } from './results.js'
 import { formatMs } from './verdict.js'
 
 /** Which section of docs/benchmarks.md a benchmark fills: one per kind of run, each kept until rerun. */
@@ -67,6 +67,7 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
     ...usageTable(result.summaries),
     '',
   )
+  out.push(...costSection(result), '')
   const work = workTable(result.summaries)
   if (work.length > 0) {
     out.push(
@@ -138,6 +139,80 @@ function workTable(summaries: readonly RateSummary[]): string[] {
   })
   const streamRows = streams.map((s) => `| stream ${s}: messages | ${summaries.map((r) => one(r.messagesPerOrder[s] ?? 0)).join(' | ')} |`)
   return [`| per order | ${summaries.map((r) => `${r.rate}/s`).join(' | ')} |`, `|---|${summaries.map(() => '---:').join('|')}|`, ...dbRows, ...streamRows]
+}
+
+/** How many of the most called statements the report quotes, and how much of each. */
+const REPORTED_STATEMENTS = 5
+const REPORTED_QUERY_CHARS = 100
+
+/**
+ * The cost of one completed order, counted over the measured window: CPU, JetStream deliveries,
+ * messages published, SQL statements; then statements by database and the most called ones.
+ * Nothing for results of benchmarks that did not count them.
+ */
+function costSection(result: BenchResult): string[] {
+  const summaries = result.summaries.filter((r) => r.perCompletedOrder !== null)
+  if (summaries.length === 0) return []
+  const one = (n: number) => n.toFixed(1)
+  const notMeasured = summaries.map((r) => r.perCompletedOrder?.statements).find((st): st is string => typeof st === 'string')
+  const allNotMeasured = summaries.every((r) => typeof r.perCompletedOrder?.statements === 'string')
+  const rows = summaries.map((r) => {
+    const c = r.perCompletedOrder as WindowCostsSummary
+    const statements = typeof c.statements === 'string' ? 'not measured' : cell(c.statements.total, one)
+    return [
+      String(r.rate),
+      cell(c.orders, (n) => String(Math.round(n))),
+      c.cpuMs ? `${cell(c.cpuMs.machine, one)} / ${cell(c.cpuMs.platform, one)}` : '–',
+      c.deliveries ? cell(c.deliveries.total, one) : '–',
+      c.published ? cell(c.published.total, one) : '–',
+      statements,
+    ].join(' | ')
+  })
+  const out = [
+    '### Cost per completed order',
+    '',
+    "Counted over the measured window and divided by the orders completed in it. CPU: the whole machine's busy time (every process, `/proc/stat`, other people's work included) / " +
+      "the platform's processes (services, their PostgreSQL backends and server, NATS), in ms (each process's CPU per accepted order is in the table above). Deliveries: JetStream deliveries to every durable consumer " +
+      "of the platform's streams, redeliveries included (the increase of each consumer's `delivered.consumer_seq`). Published: messages stored in the domain streams (the increase of `last_seq`). " +
+      `Statements: ${allNotMeasured ? (notMeasured ?? '') : `SQL statements the platform's databases executed, from ${result.statements ?? 'pg_stat_statements'}`}.`,
+    '',
+    '| rate /s | orders completed | CPU ms per order: machine / platform | deliveries per order | published per order | statements per order |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r} |`),
+  ]
+  const counted = summaries.flatMap((r) => (typeof r.perCompletedOrder?.statements === 'object' ? [{ rate: r.rate, statements: r.perCompletedOrder.statements }] : []))
+  if (counted.length === 0) return out
+  const dbs = [...new Set(counted.flatMap((c) => Object.keys(c.statements.byDatabase)))].sort()
+  out.push(
+    '',
+    `| statements per order | ${counted.map((c) => `${c.rate}/s`).join(' | ')} |`,
+    `|---|${counted.map(() => '---:').join('|')}|`,
+    ...dbs.map((db) => `| database ${db} | ${counted.map((c) => cell(c.statements.byDatabase[db], one)).join(' | ')} |`),
+  )
+  const highest = counted[counted.length - 1] as (typeof counted)[number]
+  const top = highest.statements.top.slice(0, REPORTED_STATEMENTS)
+  if (top.length > 0) {
+    out.push(
+      '',
+      `The ${top.length} most called statements at ${highest.rate}/s, calls per order:`,
+      '',
+      '| calls per order | database | statement |',
+      '|---:|---|---|',
+      ...top.map((st) => `| ${cell(st.callsPerOrder, one)} | ${st.database} | ${codeCell(shortText(st.query, REPORTED_QUERY_CHARS))} |`),
+    )
+  }
+  const evicted = counted.reduce((a, c) => a + (c.statements.evicted ?? 0), 0)
+  if (evicted > 0) out.push('', `pg_stat_statements evicted ${evicted} entries during the windows (\`pg_stat_statements.max\` reached): the statement counts are too low.`)
+  return out
+}
+
+function shortText(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`
+}
+
+/** Text as inline code inside a table cell: no backticks, the pipes escaped. */
+function codeCell(text: string): string {
+  return `\`${text.replaceAll('`', "'").replaceAll('|', '\\|')}\``
 }
 
 function cpuCell(r: RateSummary, group: string): string {

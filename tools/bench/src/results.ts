@@ -2,6 +2,7 @@ import type { DatabaseSnapshot } from './db-stats.js'
 import type { MachineInfo } from './machine-info.js'
 import type { LatencySummary, Spread } from './percentiles.js'
 import type { ProcessUsageReport } from './process-monitor.js'
+import type { WindowCosts } from './window-costs.js'
 
 /** Counts by kind, e.g. `{ "503 SERVICE_UNAVAILABLE": 3 }`. */
 export type Counts = Record<string, number>
@@ -62,6 +63,11 @@ export interface RateRun {
     /** Messages stored per domain stream. */
     messages: Record<string, number>
   }
+  /**
+   * CPU, JetStream deliveries, messages published and SQL statements per order completed inside
+   * the measured window, counted over that window. Absent in results of older benchmarks.
+   */
+  perCompletedOrder?: WindowCosts
 }
 
 /** Whether a rate was kept up with, and why not. */
@@ -100,7 +106,33 @@ export interface RateSummary {
   databasePerOrder: DatabaseSnapshot | null
   /** Median messages per order in each stream. */
   messagesPerOrder: Record<string, number>
+  /** The runs' {@link RateRun.perCompletedOrder}, median and min–max; null when no run has them (older results). */
+  perCompletedOrder: WindowCostsSummary | null
   verdict: Verdict
+}
+
+/** {@link WindowCosts} over the runs of one rate: each figure's median with its lowest and highest. */
+export interface WindowCostsSummary {
+  /** Orders completed in the measured window. */
+  orders: Spread
+  /** CPU ms per completed order; null when no run completed an order. */
+  cpuMs: { machine: Spread; platform: Spread; byGroup: Record<string, Spread> } | null
+  /** Null when no run read the bus's counters. */
+  deliveries: { total: Spread; byConsumer: Record<string, Spread> } | null
+  published: { total: Spread; byStream: Record<string, Spread> } | null
+  /** Over the runs that counted statements, or the first run's `not measured (<why>)` when none did. */
+  statements: StatementsSummary | string
+}
+
+export interface StatementsSummary {
+  /** Runs that counted statements. */
+  runs: number
+  total: Spread
+  byDatabase: Record<string, Spread>
+  /** The most called statements by median calls per order, most first. */
+  top: { database: string; queryId: string; query: string; callsPerOrder: Spread }[]
+  /** Entries evicted during the windows, all runs together; null when the server does not say. */
+  evicted: number | null
 }
 
 export type BenchMode = 'fixed' | 'step'
@@ -149,6 +181,12 @@ export interface BenchResult {
   machine: MachineInfo
   /** The PostgreSQL server's settings that matter here; null when they could not be read. */
   database: Record<string, string> | null
+  /**
+   * Where statements per order come from (`pg_stat_statements, databases …`), or
+   * `not measured (<why>)`, e.g. `not measured (pg_stat_statements not loaded)`. Absent in
+   * results of older benchmarks.
+   */
+  statements?: string
   settings: BenchSettings
   /**
    * Set when, every so many seconds during the runs, the benchmark vacuumed or analyzed the

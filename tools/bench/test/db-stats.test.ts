@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import pg from 'pg'
-import { connectDatabaseStats } from '../src/db-stats.js'
+import { connectDatabaseStats, likePrefix } from '../src/db-stats.js'
 
 // The server every test uses (see @orderflow/testing); this package does not depend on it.
 const TEST_PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -59,7 +59,7 @@ t.test('housekeeping vacuums and analyzes what autovacuum would, as it becomes d
     await c.query('CREATE TABLE quiet (id int PRIMARY KEY)')
     await c.query('INSERT INTO quiet SELECT generate_series(1, 10)')
   }, database)
-  const stats = await connectDatabaseStats(pgUrlBase, { vacuumPattern: `${prefix}\\_%` })
+  const stats = await connectDatabaseStats(pgUrlBase, { databasePrefix: `${prefix}_` })
   t.teardown(() => stats.close())
   const errors: string[] = []
   const housekeeping = stats.startHousekeeping(50, (m) => errors.push(m))
@@ -100,7 +100,7 @@ t.test('a pass that fails is reported and the next pass still runs', async (t) =
   const refusing = `${prefix}_zz`
   await admin((c) => c.query(`CREATE DATABASE ${refusing} ALLOW_CONNECTIONS false`))
   t.teardown(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${refusing}`)))
-  const stats = await connectDatabaseStats(pgUrlBase, { vacuumPattern: `${prefix}\\_%` })
+  const stats = await connectDatabaseStats(pgUrlBase, { databasePrefix: `${prefix}_` })
   t.teardown(() => stats.close())
   const errors: string[] = []
   const housekeeping = stats.startHousekeeping(50, (m) => errors.push(m))
@@ -109,4 +109,9 @@ t.test('a pass that fails is reported and the next pass still runs', async (t) =
   t.ok(errors.length >= 2, `every pass reported its failure (${errors.length})`)
   t.match(errors[0], /not currently accepting connections/)
   t.equal((await tableStats(database, 'churn')).vacuums, 1, 'the good database was cleaned, once: nothing was due after that')
+})
+
+t.test('the platform databases are found by their prefix, taken literally', async (t) => {
+  t.equal(likePrefix('orderflow_'), 'orderflow\\_%', 'the prefix\'s _ is no wildcard: orderflowXorder is not a platform database')
+  t.equal(likePrefix('a%b\\'), 'a\\%b\\\\%')
 })

@@ -71,3 +71,34 @@ t.test('a backlog that never clears is reported as not drained', async (t) => {
   t.equal(run.drain.drained, false)
   t.equal(run.backlogAtStop.consumerMessages, 5)
 })
+
+t.test('the cost per completed order divides what the counters rose by in the window by the orders completed in it', async (t) => {
+  const { ctx } = fakeContext(5, 5)
+  // Each reading: 700 more deliveries, 300 more messages, 90 more calls of one statement.
+  let reading = 0
+  ctx.deliveryCounters = async () => {
+    reading++
+    return { deliveredByConsumer: { 'ORDERS/order-saga': 700 * reading }, publishedByStream: { ORDERS: 300 * reading } }
+  }
+  let snapshots = 0
+  ctx.statements = {
+    snapshot: async () => ({ calls: { order: { '1': 90 * ++snapshots } }, evictions: 0 }),
+    queryTexts: async () => new Map([['order/1', 'select 1']]),
+  }
+  const run = await runRate(ctx, { runLabel: '4', rate: 100, warmupSeconds: 0.1, durationSeconds: 0.3, drainTimeoutSeconds: 5, drainConsumers: false })
+  const c = run.perCompletedOrder
+  t.ok(c && c.orders > 0, `orders completed in the window: ${c?.orders}`)
+  if (!c) return
+  t.ok(Math.abs(c.orders - run.completedPerSecond * 0.3) <= 2, `the divisor is the orders completed in the window (${c.orders}, ${run.completedPerSecond * 0.3} by the window's bounds)`)
+  t.equal(reading, 2, 'the bus was read at the start and at the end of the window')
+  t.equal(c.deliveries?.total, 700 / c.orders)
+  t.equal(c.published?.total, 300 / c.orders)
+  t.same(c.statements, { total: 90 / c.orders, byDatabase: { order: 90 / c.orders }, top: [{ database: 'order', queryId: '1', query: 'select 1', callsPerOrder: 90 / c.orders }], evicted: 0 })
+  t.ok(c.windowSeconds >= 0.25 && c.windowSeconds < 1, `the counters were read a window apart: ${c.windowSeconds} s`)
+
+  const { ctx: unloaded } = fakeContext(5, 5)
+  unloaded.statements = 'not measured (pg_stat_statements not loaded)'
+  const plain = await runRate(unloaded, { runLabel: '5', rate: 100, warmupSeconds: 0, durationSeconds: 0.1, drainTimeoutSeconds: 5, drainConsumers: false })
+  t.equal(plain.perCompletedOrder?.statements, 'not measured (pg_stat_statements not loaded)', 'the run says why it did not count statements')
+  t.same([plain.perCompletedOrder?.deliveries, plain.perCompletedOrder?.published], [null, null], 'no bus counters, no figures')
+})

@@ -2,6 +2,7 @@ import t from 'tap'
 import { judgeRate, latencyChart, mergeReport, renderSection, sectionKey, summarizeRate, type BenchResult, type RateRun } from '@orderflow/bench'
 import { DEFAULT_THRESHOLDS } from '@orderflow/bench'
 import { latency, rateRun } from './support/run-fixture.js'
+import { NOT_LOADED } from '@orderflow/bench'
 
 const ok = { sustainable: true, reasons: [] }
 
@@ -25,7 +26,9 @@ function result(runs: RateRun[][], over: Partial<BenchResult> = {}): BenchResult
 }
 
 t.test('a step run renders the machine, settings, verdict, table and CPU by process', async (t) => {
-  const r = result([[rateRun(50)], [rateRun(100, { endToEnd: latency(300, { p99: 2000 }), failures: { http: { '503 SERVICE_UNAVAILABLE': 2 }, network: {}, saga: {}, incomplete: 0 } })]])
+  const r = result([[rateRun(50)], [rateRun(100, { endToEnd: latency(300, { p99: 2000 }), failures: { http: { '503 SERVICE_UNAVAILABLE': 2 }, network: {}, saga: {}, incomplete: 0 } })]], {
+    statements: 'pg_stat_statements (track top) in orderflow_order, orderflow_payment',
+  })
   const md = renderSection(r, { command: 'make bench', chartFile: 'benchmarks-latency.svg' })
   t.match(md, /^## Step run: the highest sustainable rate \(end to end\)/)
   t.match(md, 'Test CPU @ 2.0GHz, 2 cores, 24 GiB')
@@ -42,6 +45,39 @@ t.test('a step run renders the machine, settings, verdict, table and CPU by proc
   t.notMatch(md, '- 50/s:', 'a clean rate has no failure line')
   t.match(md, '| database orchestrator: transactions / rows written / rows read | 8.0 / 20.0 / 500 | 8.0 / 20.0 / 500 |')
   t.match(md, '| stream ORDERS: messages | 6.0 | 6.0 |')
+  t.match(md, '### Cost per completed order')
+  t.match(md, "Statements: SQL statements the platform's databases executed, from pg_stat_statements (track top) in orderflow_order, orderflow_payment.")
+  t.match(md, '| rate /s | orders completed | CPU ms per order: machine / platform | deliveries per order | published per order | statements per order |')
+  t.match(md, '| 50 | 1000 | 12.0 / 6.0 | 18.0 | 16.0 | 60.0 |')
+  t.match(md, '| 100 | 2000 | 6.0 / 3.0 | 18.0 | 16.0 | 60.0 |')
+  t.match(md, '| database payment | 35.0 | 35.0 |')
+  t.match(md, 'The 2 most called statements at 100/s, calls per order:')
+  t.match(md, '| 4.0 | payment | `select "p0".* from "payments" as "p0" where "p0"."order_id" = $1 \\| limit $2` |', 'a pipe in the text does not split the cell')
+  t.notMatch(md, 'evicted', 'no warning when nothing was evicted')
+})
+
+t.test('the cost per completed order: spreads over runs, statements not measured, older results without it', async (t) => {
+  const costs = (deliveries: number, statements: number) => {
+    const base = rateRun(50).perCompletedOrder
+    if (!base || typeof base.statements === 'string') throw new Error('fixture')
+    return rateRun(50, { perCompletedOrder: { ...base, deliveries: { total: deliveries, byConsumer: {} }, statements: { ...base.statements, total: statements, evicted: 2 } } })
+  }
+  const three = renderSection(result([[costs(18, 60), costs(22, 70), costs(20, 50)]]), { command: 'make bench' })
+  t.match(three, '| 50 | 1000 | 12.0 / 6.0 | 20.0 (18.0–22.0) | 16.0 | 60.0 (50.0–70.0) |')
+  t.match(three, 'pg_stat_statements evicted 6 entries during the windows')
+
+  const unloaded = (r: RateRun): RateRun => ({ ...r, perCompletedOrder: { ...(r.perCompletedOrder as NonNullable<RateRun['perCompletedOrder']>), statements: NOT_LOADED } })
+  const md = renderSection(result([[unloaded(rateRun(50))], [unloaded(rateRun(100))]]), { command: 'make bench' })
+  t.match(md, 'Statements: not measured (pg_stat_statements not loaded).')
+  t.match(md, '| 50 | 1000 | 12.0 / 6.0 | 18.0 | 16.0 | not measured |')
+  t.notMatch(md, 'most called statements')
+  const summary = result([[unloaded(rateRun(50))]]).summaries[0]
+  t.equal(summary?.perCompletedOrder?.statements, NOT_LOADED, 'the summary says so too')
+
+  const { perCompletedOrder: _, ...older } = rateRun(50)
+  const old = renderSection(result([[older]]), { command: 'make bench' })
+  t.notMatch(old, 'Cost per completed order', 'results of older benchmarks render as before')
+  t.match(old, '### CPU and memory by process during the measured window')
 })
 
 t.test('repeated runs show the median with min–max', async (t) => {

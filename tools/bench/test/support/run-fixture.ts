@@ -35,6 +35,22 @@ export function rateRun(rate: number, over: Partial<RateRun> = {}): RateRun {
       database: { order: { transactions: 3, rowsWritten: 9, rowsRead: 40 }, orchestrator: { transactions: 8, rowsWritten: 20, rowsRead: 500 } },
       messages: { ORDERS: 6, INVENTORY: 4 },
     },
+    perCompletedOrder: {
+      orders: rate * 20,
+      windowSeconds: 20,
+      cpuMs: { machine: 12_000 / (rate * 20), platform: 6000 / (rate * 20), byGroup: { order: 4000 / (rate * 20), 'postgres (order)': 2000 / (rate * 20), 'bench (load generator)': 1000 / (rate * 20) } },
+      deliveries: { total: 18, byConsumer: { 'ORDERS/order-saga': 10, 'PAYMENTS/payment-commands': 8 } },
+      published: { total: 16, byStream: { ORDERS: 9, PAYMENTS: 7 } },
+      statements: {
+        total: 60,
+        byDatabase: { order: 25, payment: 35 },
+        top: [
+          { database: 'payment', queryId: '-42', query: 'select "p0".* from "payments" as "p0" where "p0"."order_id" = $1 | limit $2', callsPerOrder: 4 },
+          { database: 'order', queryId: '7', query: 'begin', callsPerOrder: 3 },
+        ],
+        evicted: 0,
+      },
+    },
     ...over,
   }
 }

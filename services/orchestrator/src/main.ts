@@ -1,5 +1,0 @@
-// Process entry: `node dist/main.js`. Everything but the service's own parts is @orderflow/runtime.
-import { runService } from '@orderflow/runtime'
-import { orchestratorService } from './service.js'
-
-await runService(orchestratorService)

@@ -1,6 +1,0 @@
-// Entry point: `node dist/migrate.js up|down|pending|create [name] [--create-database]`, run by
-// a deployment job or `make up`; migrations never run at process boot.
-import { runMigrations } from '@orderflow/runtime'
-import { orchestratorService } from './service.js'
-
-await runMigrations(orchestratorService)

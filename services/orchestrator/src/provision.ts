@@ -1,6 +1,0 @@
-// Entry point: `node dist/provision.js` declares the platform's streams and this service's
-// consumers on NATS (idempotent: run it at every deployment).
-import { runProvision } from '@orderflow/runtime'
-import { orchestratorService } from './service.js'
-
-await runProvision(orchestratorService)

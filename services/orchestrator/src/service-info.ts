@@ -1,5 +1,0 @@
-/** The service's name: its folder, image, chart key and Kubernetes objects all use it. */
-export const SERVICE_NAME = 'orchestrator'
-
-/** CloudEvents `source` of everything this service publishes. */
-export const EVENT_SOURCE = 'orderflow/orchestrator'
