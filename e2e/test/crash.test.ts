@@ -3,8 +3,8 @@ import { checkConsistency } from './support/consistency.js'
 import { startPlatform, type ServiceName } from './support/platform.js'
 import { placeOrder, stock, uniqueSku, waitUntilSettled } from './support/shop.js'
 
-// The services a crash hurts most: the saga's owner, and the service whose stock can oversell.
-const VICTIMS: readonly ServiceName[] = ['orchestrator', 'inventory']
+// The services a crash hurts most: the saga's owner (the order service), and the service whose stock can oversell.
+const VICTIMS: readonly ServiceName[] = ['order', 'inventory']
 const ORDERS = 500
 /** How long every order may take to end once the killed service is back. */
 const SETTLE_WITHIN_MS = 240_000

@@ -7,9 +7,9 @@ import { startPlatform } from './support/platform.js'
 import { placeOrder, stock, uniqueSku, waitForStatus } from './support/shop.js'
 
 // Poison messages on a command subject, seen and handled through the operators' API on the
-// orchestrator, which lists every service's dead letters.
+// order service, which lists every service's dead letters.
 const p = await startPlatform(t)
-const ops = p.tb.orchestrator
+const ops = p.tb.order
 const opsAuth = ops.auth(['ops:dlq'])
 
 interface DeadLetter {

@@ -10,7 +10,7 @@ import { cancelOrder, getOrder, placeOrder, stock, uniqueSku, waitForStatus } fr
 // One retry inside the payment client: tok_unavailable's two failures then outlast the client and
 // the consumer's backoff redelivers the command, so both layers of retry are exercised.
 // A step deadline of 8 s: short enough for the TIMEOUT test, long enough for a loaded machine.
-const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' }, orchestrator: { SAGA_STEP_TIMEOUT_MS: '8000' } } })
+const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' }, order: { SAGA_STEP_TIMEOUT_MS: '8000' } } })
 
 async function consistent(t: Test, ids: string[], stockBefore: Record<string, number>) {
   const report = await checkConsistency(p, ids, stockBefore)
@@ -41,7 +41,7 @@ async function messagesAbout(orderId: string): Promise<{ subject: string; traceI
 }
 
 const sagaState = (p: Platform, orderId: string) =>
-  p.tb.orchestrator.orm.em
+  p.tb.order.orm.em
     .fork()
     .execute<{ state: string }[]>(`select state from sagas where order_id = '${orderId}'`)
     .then((rows) => rows[0]?.state)

@@ -7,7 +7,6 @@ import { initTracing } from '@orderflow/telemetry'
 import { fulfillmentService } from '@orderflow/fulfillment'
 import { inventoryService } from '@orderflow/inventory'
 import { notificationService } from '@orderflow/notification'
-import { orchestratorService } from '@orderflow/orchestrator'
 import { orderService } from '@orderflow/order'
 import { paymentService } from '@orderflow/payment'
 import { startServiceProcess, type ServiceProcess } from './service-process.js'
@@ -16,13 +15,12 @@ interface TestLike {
   teardown(fn: () => unknown): void
 }
 
-/** The six services, in the order they start (consumers before the service that feeds them). */
+/** The five services, in the order they start (consumers before the service that feeds them). */
 export const SERVICES = {
   inventory: inventoryService,
   payment: paymentService,
   fulfillment: fulfillmentService,
   notification: notificationService,
-  orchestrator: orchestratorService,
   order: orderService,
 } as const
 export type ServiceName = keyof typeof SERVICES
@@ -37,8 +35,7 @@ const FAST: Record<ServiceName, Record<string, string>> = {
   fulfillment: { FULFILLMENT_SHIP_AFTER_MS: '300', FULFILLMENT_DELIVER_AFTER_MS: '300', FULFILLMENT_SCHEDULER_INTERVAL_MS: '50' },
   notification: {},
   // Generous: a loaded CI machine must not turn slow steps into TIMEOUTs. The deadline test sets its own.
-  orchestrator: { SAGA_STEP_TIMEOUT_MS: '120000', SAGA_DEADLINE_SCAN_INTERVAL_MS: '100' },
-  order: {},
+  order: { SAGA_STEP_TIMEOUT_MS: '120000', SAGA_DEADLINE_SCAN_INTERVAL_MS: '100' },
 }
 
 export interface PlatformOptions {

@@ -102,7 +102,7 @@ export async function waitUntilSettled(p: Platform, ids: readonly string[], time
   })
 }
 
-const OUTBOX_SERVICES = ['order', 'orchestrator', 'inventory', 'payment', 'fulfillment'] as const
+const OUTBOX_SERVICES = ['order', 'inventory', 'payment', 'fulfillment'] as const
 
 /**
  * What the platform is still doing, or '' once it is quiet: every consumer has settled its

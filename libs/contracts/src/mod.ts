@@ -16,7 +16,6 @@ export {
   ORDER_FAILURE_REASONS,
   ORDER_SAGA_SUBJECTS,
   OrderCancelRefused,
-  OrderCancelRequested,
   OrderCancelled,
   OrderConfirmed,
   OrderCreated,

@@ -2,9 +2,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { OutboxRelayError } from './db.errors.js'
-import { NotificationListener } from './notification-listener.js'
 import type { OutboxRecord } from './outbox.js'
-import { OUTBOX_CHANNEL } from './outbox.entity.js'
 import { outboxMetrics, type OutboxMetrics, type PendingCounter } from './outbox.metrics.js'
 import { claimBatch, countPending, markSent, outboxTableExists, purgeSent, recordFailures } from './outbox.sql.js'
 
@@ -26,8 +24,14 @@ export interface OutboxRelayOptions {
   logger: Logger
   /** Most events claimed and published at once. @default 100 */
   batchSize?: number
-  /** Longest wait between looks at the table when no notification comes (a fallback only). @default 1000 */
+  /** Wait between two sweeps of the table when the last one found less than a full batch. @default 1000 */
   pollIntervalMs?: number
+  /**
+   * Rows younger than this are left alone: the process that committed them publishes them itself
+   * right after its commit (`createOutboxPublisher`), so the relay only sweeps what a crash or a
+   * failed publish left behind. 0 sweeps every unsent row (a service that only enqueues). @default 5000
+   */
+  sweepAfterMs?: number
   /**
    * How long a claimed batch belongs to its relay. A relay that dies mid-batch delays those
    * events by this much; keep it well under the stream's duplicate window (2 min by default), so
@@ -55,11 +59,12 @@ export interface OutboxRelay {
 }
 
 /**
- * Starts publishing the outbox: claim a batch, publish it, mark the successes sent and record
- * the failures; go on at once while batches come back full, otherwise wait for a NOTIFY from
- * the insert trigger (or the poll interval). Several relays, in several replicas, may run
- * against one table. Rejects with {@link OutboxRelayError} if the database cannot be reached or
- * the table is missing.
+ * Starts sweeping the outbox: claim a batch of rows older than `sweepAfterMs` that nobody
+ * published, publish it, mark the successes sent and record the failures; go on at once while
+ * batches come back full, otherwise wait for the poll interval. The hot path does not come here:
+ * a committing process publishes its own rows at once (`createOutboxPublisher`). Several relays,
+ * in several replicas, may run against one table. Rejects with {@link OutboxRelayError} if the
+ * database cannot be reached or the table is missing.
  *
  * It uses plain `pg` with a small pool of its own, not the ORM: this is a hot loop of four fixed
  * statements over rows it never keeps, where a unit of work and an identity map would only add
@@ -83,10 +88,9 @@ class Relay implements OutboxRelay {
   readonly #purgeIntervalMs: number
   readonly #metrics: OutboxMetrics
   readonly #pool: pg.Pool
-  readonly #listener: NotificationListener
+  readonly #sweepAfterMs: number
   readonly #countPending: PendingCounter
   #stopping = false
-  #wakeRequested = false
   #wakeSleeper: (() => void) | undefined
   #loop: Promise<void> = Promise.resolve()
   #purgeTimer: NodeJS.Timeout | undefined
@@ -108,14 +112,8 @@ class Relay implements OutboxRelay {
     this.#pool = new pg.Pool({ connectionString: options.url, max: poolSize, application_name: 'orderflow-outbox-relay' })
     // An idle client's connection dropping is reported here; the next query gets a fresh one.
     this.#pool.on('error', (error) => this.#logger.warn({ err: error }, 'outbox relay pool connection lost'))
-    this.#listener = new NotificationListener({
-      url: options.url,
-      channel: OUTBOX_CHANNEL,
-      onNotify: () => this.#wake(),
-      logger: this.#logger,
-      reconnectDelayMs: 100,
-      maxReconnectDelayMs: 5_000,
-    })
+    this.#sweepAfterMs = options.sweepAfterMs ?? 5_000
+    if (!Number.isInteger(this.#sweepAfterMs) || this.#sweepAfterMs < 0) throw new OutboxRelayError(`sweepAfterMs must be an integer >= 0 (got ${this.#sweepAfterMs})`)
     this.#countPending = async () => {
       try {
         return await countPending(this.#pool)
@@ -129,7 +127,6 @@ class Relay implements OutboxRelay {
   async start(): Promise<void> {
     try {
       if (!(await outboxTableExists(this.#pool))) throw new OutboxRelayError('table outbox does not exist: run the migrations first')
-      await this.#listener.start()
     } catch (error) {
       await this.#pool.end()
       if (error instanceof OutboxRelayError) throw error
@@ -148,7 +145,6 @@ class Relay implements OutboxRelay {
       await this.#loop
       await this.#purging
       this.#metrics.pendingCounters.delete(this.#countPending)
-      await this.#listener.close()
       await this.#pool.end()
     })()
     return this.#stopped
@@ -156,24 +152,21 @@ class Relay implements OutboxRelay {
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
-      // A notification that arrives from here on may concern rows this claim misses: keep it.
-      this.#wakeRequested = false
       let more: boolean
       try {
         more = await this.#relayBatch()
       } catch (error) {
         this.#logger.error({ err: error }, 'outbox relay batch failed; retrying after the poll interval')
-        // Not woken by notifications: a failing database should not be hammered in a tight loop.
-        await this.#sleep(this.#pollIntervalMs, false)
+        await this.#sleep(this.#pollIntervalMs)
         continue
       }
-      if (!more) await this.#sleep(this.#pollIntervalMs, true)
+      if (!more) await this.#sleep(this.#pollIntervalMs)
     }
   }
 
   /** One claim–publish–mark round; true when the table probably holds more to send right away. */
   async #relayBatch(): Promise<boolean> {
-    const batch = await claimBatch(this.#pool, this.#batchSize, this.#claimTtlMs)
+    const batch = await claimBatch(this.#pool, this.#batchSize, this.#claimTtlMs, this.#sweepAfterMs)
     if (batch.length === 0) return false
     this.#metrics.batchSize.observe(batch.length)
     const outcomes = await this.#publishBatch(batch)
@@ -212,26 +205,23 @@ class Relay implements OutboxRelay {
   }
 
   #wake(): void {
-    this.#wakeRequested = true
     const sleeper = this.#wakeSleeper
     this.#wakeSleeper = undefined
     sleeper?.()
   }
 
-  /** Waits `ms`; a notification cuts it short when `wakeable`, stopping always does. */
-  #sleep(ms: number, wakeable: boolean): Promise<void> {
-    if (this.#stopping || (wakeable && this.#wakeRequested)) return Promise.resolve()
+  /** Waits `ms`, or until the relay stops. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopping) return Promise.resolve()
     return new Promise((resolve) => {
-      const done = () => {
+      const timer = setTimeout(() => {
+        this.#wakeSleeper = undefined
+        resolve()
+      }, ms)
+      this.#wakeSleeper = () => {
         clearTimeout(timer)
-        if (this.#wakeSleeper === wake) this.#wakeSleeper = undefined
         resolve()
       }
-      const wake = () => {
-        if (wakeable || this.#stopping) done()
-      }
-      const timer = setTimeout(done, ms)
-      this.#wakeSleeper = wake
     })
   }
 

@@ -1,13 +1,12 @@
 import { defineEntity, p } from '@mikro-orm/core'
 import type { CloudEvent } from '@orderflow/contracts'
 
-/** The channel the outbox's insert trigger notifies; the relay LISTENs on it. */
-export const OUTBOX_CHANNEL = 'outbox'
-
 /**
  * One event waiting to be published (or recently published) — the `outbox` table. A service adds
- * this entity to its list, so its generated migration creates the table, its indexes and the
- * NOTIFY trigger; rows are written by `enqueueEvents` and read by the relay with plain SQL.
+ * this entity to its list, so its generated migration creates the table and its indexes; rows
+ * are written in the transaction of the change they report (`BatchTx.outbox`, `enqueueEvents`),
+ * published right after its commit (`createOutboxPublisher`) and swept by the relay when that
+ * did not happen.
  */
 export const OutboxMessage = defineEntity({
   name: 'OutboxMessage',
@@ -38,16 +37,5 @@ export const OutboxMessage = defineEntity({
     { name: 'outbox_pending_idx', properties: ['seq'], where: 'sent_at is null' },
     // What the purge scans: sent rows by age.
     { name: 'outbox_sent_at_idx', properties: ['sentAt'], where: 'sent_at is not null' },
-  ],
-  triggers: [
-    {
-      // One notification per inserting statement, delivered by PostgreSQL only when the
-      // transaction commits: the relay wakes exactly when there is something it can see.
-      name: 'outbox_notify',
-      timing: 'after',
-      events: ['insert'],
-      forEach: 'statement',
-      body: `perform pg_notify('${OUTBOX_CHANNEL}', ''); return null;`,
-    },
   ],
 })

@@ -16,23 +16,25 @@ interface ClaimedRow {
 }
 
 /**
- * Claims up to `limit` unsent rows nobody holds, oldest first, for `ttlMs`. SKIP LOCKED lets
+ * Claims up to `limit` unsent rows older than `minAgeMs` that nobody holds, oldest first, for
+ * `ttlMs` (younger rows are still being published by the process that committed them). SKIP LOCKED lets
  * several relays claim side by side without waiting for each other; the claim expiry hands a
  * dead relay's rows to the others.
  */
-export async function claimBatch(db: pg.Pool, limit: number, ttlMs: number): Promise<OutboxRecord[]> {
+export async function claimBatch(db: pg.Pool, limit: number, ttlMs: number, minAgeMs = 0): Promise<OutboxRecord[]> {
   const { rows } = await db.query<ClaimedRow>(
     `with claimed as (
        update outbox
           set claimed_until = now() + $2::float8 * interval '1 millisecond', attempts = attempts + 1
         where id in (select id from outbox
                       where sent_at is null and (claimed_until is null or claimed_until < now())
+                        and created_at <= now() - $3::float8 * interval '1 millisecond'
                       order by seq
                       limit $1
                       for update skip locked)
        returning id, seq, subject, type, payload, headers, attempts, created_at)
      select * from claimed order by seq`,
-    [limit, ttlMs],
+    [limit, ttlMs, minAgeMs],
   )
   return rows.map((r) => ({
     id: r.id,

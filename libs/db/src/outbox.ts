@@ -76,7 +76,8 @@ export function outboxRows(events: readonly CloudEvent[], options: EnqueueOption
 /**
  * Adds events to the outbox through the caller's EntityManager: they are inserted by the caller's
  * next flush, in its transaction, so the state change and its events commit (or roll back)
- * together. The relay publishes them after the commit.
+ * together. Returns the rows: hand them to `OutboxPublisher.publishCommitted` once the
+ * transaction has committed (the relay's sweep publishes them only seconds later).
  *
  * Each event is checked against its contract here, before anything commits: an event that breaks
  * its contract could never be published, and would otherwise sit in the outbox failing forever.
@@ -85,6 +86,8 @@ export function outboxRows(events: readonly CloudEvent[], options: EnqueueOption
  * The active OpenTelemetry context is captured as headers, so the trace continues from the
  * request that caused the event to every consumer of it.
  */
-export function enqueueEvents(em: EntityManager, events: readonly CloudEvent[], options: EnqueueOptions = {}): void {
-  for (const row of outboxRows(events, options)) em.create(OutboxMessage, row)
+export function enqueueEvents(em: EntityManager, events: readonly CloudEvent[], options: EnqueueOptions = {}): OutboxRow[] {
+  const rows = outboxRows(events, options)
+  for (const row of rows) em.create(OutboxMessage, row)
+  return rows
 }

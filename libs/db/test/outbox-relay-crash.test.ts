@@ -33,6 +33,7 @@ void t.test('a relay killed between publish and mark: its claim expires, another
   const duplicates: boolean[] = []
   const relay = await startOutboxRelay({
     url,
+    sweepAfterMs: 0,
     logger: captureLogger().logger,
     pollIntervalMs: 50,
     registry: new Registry(),

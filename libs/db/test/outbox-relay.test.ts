@@ -36,7 +36,7 @@ void t.test('every enqueued event is published exactly once, in order, as its id
   const stream = await createTestStream(t)
   const registry = new Registry()
   const events = await enqueue(230)
-  const relay = await startOutboxRelay({ url, publish: jetStreamPublisher(stream), logger, batchSize: 50, pollIntervalMs: 50, registry })
+  const relay = await startOutboxRelay({ url, sweepAfterMs: 0, publish: jetStreamPublisher(stream), logger, batchSize: 50, pollIntervalMs: 50, registry })
   t.teardown(() => relay.stop())
 
   t.ok(await eventually(async () => (await unsent()) === 0), 'every row is marked sent')
@@ -60,6 +60,7 @@ void t.test('outbox_pending counts the unsent events when scraped', async (t) =>
   const publish = jetStreamPublisher(stream)
   const relay = await startOutboxRelay({
     url,
+    sweepAfterMs: 0,
     logger,
     pollIntervalMs: 50,
     registry,
@@ -76,25 +77,10 @@ void t.test('outbox_pending counts the unsent events when scraped', async (t) =>
   t.equal(await metric(registry, 'outbox_pending'), 0)
 })
 
-void t.test('a commit wakes the relay at once through NOTIFY, not the poll interval', async (t) => {
-  const stream = await createTestStream(t)
-  const relay = await startOutboxRelay({ url, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 10_000, registry: new Registry() })
-  t.teardown(() => relay.stop())
-  t.ok(await eventually(async () => (await unsent()) === 0), 'the backlog from earlier tests is drained first')
-  const before = await messageCount(stream)
-  await new Promise((r) => setTimeout(r, 100)) // now it is asleep, with 10 s to go
-
-  const started = Date.now()
-  await enqueue(1)
-  t.ok(await eventually(async () => (await messageCount(stream)) === before + 1, 5_000, 5))
-  const latency = Date.now() - started
-  t.ok(latency < 1_000, `published ${latency} ms after the commit`)
-})
-
 void t.test('while no relay runs events wait; they go out when one starts', async (t) => {
   const stream = await createTestStream(t)
   const registry = new Registry()
-  const first = await startOutboxRelay({ url, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 50, registry })
+  const first = await startOutboxRelay({ url, sweepAfterMs: 0, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 50, registry })
   await first.stop()
   await first.stop() // stopping twice is harmless
 
@@ -103,7 +89,7 @@ void t.test('while no relay runs events wait; they go out when one starts', asyn
   t.equal(await unsent(), 5, 'nothing publishes them')
   t.equal(await messageCount(stream), 0)
 
-  const second = await startOutboxRelay({ url, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 50, registry })
+  const second = await startOutboxRelay({ url, sweepAfterMs: 0, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 50, registry })
   t.teardown(() => second.stop())
   t.ok(await eventually(async () => (await unsent()) === 0))
   t.same((await storedEvents(stream)).map((s) => s.msgId), events.map((e) => e.id))
@@ -125,7 +111,7 @@ void t.test('two relays on one table publish each event exactly once', async (t)
     }
   }
   const registry = new Registry()
-  const relays = await Promise.all([0, 1].map((i) => startOutboxRelay({ url, publish: counting(i), logger, batchSize: 20, pollIntervalMs: 50, registry })))
+  const relays = await Promise.all([0, 1].map((i) => startOutboxRelay({ url, sweepAfterMs: 0, publish: counting(i), logger, batchSize: 20, pollIntervalMs: 50, registry })))
   t.teardown(() => Promise.all(relays.map((r) => r.stop())))
 
   t.ok(await eventually(async () => (await unsent()) === 0))
@@ -144,6 +130,7 @@ void t.test('stop finishes the batch in progress, then closes', async (t) => {
   const publish = jetStreamPublisher(stream)
   const relay = await startOutboxRelay({
     url,
+    sweepAfterMs: 0,
     logger,
     pollIntervalMs: 50,
     registry: new Registry(),
@@ -163,4 +150,44 @@ void t.test('stop finishes the batch in progress, then closes', async (t) => {
     `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'orderflow-outbox-%'`,
   )
   t.equal(open?.n, 0, 'its connections are closed')
+})
+
+async function sentDelays(events: readonly CloudEvent[]): Promise<Array<number | null>> {
+  const rows = await query<{ seconds: number | null }>(
+    url,
+    'select extract(epoch from sent_at - created_at)::float8 as seconds from outbox where id = any($1::uuid[]) order by seq',
+    [events.map((e) => e.id)],
+  )
+  return rows.map((r) => r.seconds)
+}
+
+void t.test('the relay leaves rows younger than sweepAfterMs to the process that committed them', async (t) => {
+  const stream = await createTestStream(t)
+  t.ok(await eventually(async () => (await unsent()) === 0), 'nothing left from earlier tests')
+  const relay = await startOutboxRelay({ url, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 50, sweepAfterMs: 1_500, registry: new Registry() })
+  t.teardown(() => relay.stop())
+  const events = await enqueue(3)
+  await new Promise((r) => setTimeout(r, 800))
+  t.equal(await messageCount(stream), 0, 'not swept while younger than 1.5 s, though the relay looked ~15 times')
+  t.equal(await unsent(), 3)
+  t.ok(await eventually(async () => (await unsent()) === 0, 5_000), 'swept once old enough')
+  const delays = await sentDelays(events)
+  t.ok(delays.every((s) => s !== null && s >= 1.5 && s < 3), `each sent 1.5 s or more after it was written (${delays.join(', ')})`)
+  t.same((await storedEvents(stream)).map((s) => s.msgId), events.map((e) => e.id))
+})
+
+void t.test('by default the relay sweeps only rows older than 5 s', async (t) => {
+  const stream = await createTestStream(t)
+  const [old] = await enqueue(1)
+  const [fresh] = await enqueue(1)
+  // As if the process that committed it had crashed 6 s ago.
+  await query(url, `update outbox set created_at = now() - interval '6 seconds' where id = $1`, [old!.id])
+  const relay = await startOutboxRelay({ url, publish: jetStreamPublisher(stream), logger, pollIntervalMs: 50, registry: new Registry() })
+  t.teardown(() => relay.stop())
+  t.ok(await eventually(async () => (await messageCount(stream)) === 1, 5_000), 'the crash leftover is swept')
+  await new Promise((r) => setTimeout(r, 1_000))
+  t.same((await storedEvents(stream)).map((s) => s.msgId), [old!.id], 'the young row is left alone')
+  t.same((await sentDelays([fresh!])), [null])
+  await relay.stop()
+  await query(url, 'delete from outbox where id = $1', [fresh!.id])
 })

@@ -13,10 +13,15 @@ const { url, orm } = await setupDatabase(t)
 void t.test('a state change and its events commit together', async (t) => {
   const widgetId = randomUUID()
   const events = [confirmedEvent(widgetId), confirmedEvent(widgetId)]
-  await orm.em.fork().transactional((em) => {
+  const returned = await orm.em.fork().transactional((em) => {
     em.create(Widget, { id: widgetId, name: 'sprocket' })
-    enqueueEvents(em, events)
+    return enqueueEvents(em, events)
   })
+  t.same(
+    returned.map((r) => ({ id: r.id, subject: r.subject, type: r.type, payload: r.payload })),
+    events.map((e) => ({ id: e.id, subject: 'order.evt.saga.confirmed', type: e.type, payload: e })),
+    'the rows are returned, for publishing after the commit',
+  )
   const rows = await query<{ id: string; subject: string; type: string; payload: unknown; sent_at: Date | null; attempts: number }>(
     url,
     'select id, subject, type, payload, sent_at, attempts from outbox where id = any($1::uuid[]) order by seq',
@@ -124,4 +129,10 @@ void t.test('the global EntityManager refuses work: fork one per request or mess
     name: 'ValidationError',
   })
   t.end()
+})
+
+void t.test('the outbox table has no trigger: nothing is notified on insert', async (t) => {
+  // Committed rows are published by the process that wrote them; the relay only sweeps leftovers.
+  const triggers = await query<{ tgname: string }>(url, `select tgname from pg_trigger where tgrelid = 'outbox'::regclass and not tgisinternal`)
+  t.same(triggers, [])
 })

@@ -1,43 +1,33 @@
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream'
 import { Registry } from 'prom-client'
 import type { Logger } from 'pino'
 import type { Bus } from './bus.js'
+import type { Consumer, Transact } from './consumer.js'
 import type { DeadLetters } from './dead-letters.js'
-import { handleBatch, type BatchHandler, type EventHandler } from './handle-delivery.js'
+import { settleBatch } from './settle-batch.js'
 import { ProvisioningError, SpecError } from './messaging.errors.js'
 import { cachedProbe, messagingMetrics } from './messaging.metrics.js'
-import { startPullLoop } from './pull-loop.js'
-import { resolveConsumerSpec, type ConsumerSpec } from './specs.js'
+import { resolveConsumerSpec } from './specs.js'
 
-export interface RunConsumerOptions {
+/** How long one pull request of `consume()` lasts; its idle heartbeat is half of it. */
+const PULL_EXPIRES_MS = 5_000
+
+export interface RunConsumerOptions<Tx> {
   readonly bus: Bus
-  /** The consumer, provisioned beforehand with the same declaration. */
-  readonly spec: ConsumerSpec
-  readonly handler: EventHandler
-  /**
-   * Handles events several at a time when the consumer is behind (see {@link BatchHandler});
-   * `handler` still takes single events, and every event of a batch that fails. @default none
-   */
-  readonly batchHandler?: BatchHandler
-  /** Most events one batch takes; only with `batchHandler`. @default 32, or `maxAckPending` if smaller */
-  readonly maxBatch?: number
+  /** The consumer, provisioned beforehand with the same spec. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type is the consumer's own business
+  readonly consumer: Consumer<any, Tx>
+  /** Opens the transaction each batch runs in. */
+  readonly transact: Transact<Tx>
   readonly logger: Logger
   /** Where invalid, permanently failing and exhausted messages are recorded. */
   readonly deadLetters: DeadLetters
   /** Where the consumer metrics are registered. @default a new, private Registry */
   readonly registry?: Registry
-  /**
-   * Handler calls (single events or batches) running at once in this process; with batches of
-   * `maxBatch`, at most the spec's `maxAckPending` messages in all. @default as many as `maxAckPending` allows
-   */
+  /** Batches handled at once (each holds a database connection). @default 2 */
   readonly concurrency?: number
-  /**
-   * How long one pull request waits for messages; at least 1 000. @default 2_000: a pull request
-   * the server stops serving is waited out to its expiry — on NATS 2.9 the orchestrator's
-   * `order.created` consumer once went 9 s without a message while they waited in the stream, as
-   * long as the 10 s expiry then was. Short requests bound such a stall; an idle consumer pays one
-   * request every 2 s for it.
-   */
-  readonly pullExpiresMs?: number
+  /** Most events one batch takes. @default 64, or the spec's `maxAckPending` / `concurrency` if smaller */
+  readonly maxBatch?: number
 }
 
 export interface ConsumerRunner {
@@ -46,38 +36,34 @@ export interface ConsumerRunner {
   /** Messages received and not yet settled. */
   inFlight(): number
   /**
-   * Graceful drain for SIGTERM: stops pulling, waits for the running handlers to finish and
-   * their acks to reach the server, then resolves. Idempotent.
+   * Graceful stop for SIGTERM: stops pulling, hands the messages not started yet back to the
+   * server at once (nak, so a sibling replica takes them now rather than after the ack wait),
+   * waits for the batches under way to commit and their acks to reach the server. Idempotent.
    */
   stop(): Promise<void>
 }
 
 /**
- * Runs a handler over a durable pull consumer. Each message is decoded and checked against its
- * contract, then handled inside a consumer span that continues the publisher's trace.
- *
- * Dead letters: the runner itself records a message in the DLQ and terminates it when it is
- * invalid, when the handler throws a PermanentError, and when the last allowed delivery fails.
- * The MAX_DELIVERIES advisory (see `startDeadLetterCopier`) is the safety net for the case the
- * runner cannot handle: a process that dies or hangs during the last delivery. Both paths use
- * the same `Nats-Msg-Id`, so a message is never dead-lettered twice.
+ * Runs a {@link Consumer} over its durable pull consumer, batch-first. Messages come through
+ * nats.js `consume()`, which keeps a pull open and refills it before it runs dry (with idle
+ * heartbeats to notice a pull the server stopped serving); the server's `max_ack_pending` bounds
+ * what is held. Whatever arrived while every batch slot was busy is taken by the next free slot
+ * as one batch, one transaction: a quiet consumer handles each event as it comes, a busy one
+ * shares each transaction's fixed cost among more events exactly when it is behind.
  */
-export async function runConsumer(opts: RunConsumerOptions): Promise<ConsumerRunner> {
-  const spec = resolveConsumerSpec(opts.spec)
-  const maxBatch = opts.batchHandler ? (opts.maxBatch ?? Math.min(32, spec.maxAckPending)) : 1
-  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > spec.maxAckPending) {
-    throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, [`maxBatch must be 1 to maxAckPending (${spec.maxAckPending})`])
-  }
-  const concurrency = opts.concurrency ?? Math.floor(spec.maxAckPending / maxBatch)
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency * maxBatch > spec.maxAckPending) {
-    // More messages held than max_ack_pending would wait for messages the server will not send.
-    const limit = maxBatch === 1 ? `maxAckPending (${spec.maxAckPending})` : `maxAckPending / maxBatch (${spec.maxAckPending} / ${maxBatch})`
-    throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, [`concurrency must be 1 to ${limit}`])
-  }
+export async function runConsumer<Tx>(opts: RunConsumerOptions<Tx>): Promise<ConsumerRunner> {
+  const spec = resolveConsumerSpec(opts.consumer.spec)
+  const concurrency = opts.concurrency ?? 2
+  const maxBatch = opts.maxBatch ?? Math.max(1, Math.min(64, Math.floor(spec.maxAckPending / concurrency)))
+  const problems: string[] = []
+  if (!Number.isInteger(concurrency) || concurrency < 1) problems.push('concurrency must be a positive integer')
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) problems.push('maxBatch must be a positive integer')
+  if (problems.length > 0) throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, problems)
+
   const { bus } = opts
-  let consumer
+  let source
   try {
-    consumer = await bus.js.consumers.get(spec.stream, spec.durable)
+    source = await bus.js.consumers.get(spec.stream, spec.durable)
   } catch (err) {
     throw new ProvisioningError(`consumer ${spec.stream}/${spec.durable}`, 'not found; provision it before running it', { cause: err })
   }
@@ -90,29 +76,81 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<ConsumerRun
       return info.num_pending + info.num_ack_pending
     }),
   )
-  const loop = startPullLoop({
-    consumer,
-    concurrency,
-    maxBatch,
-    expiresMs: Math.max(opts.pullExpiresMs ?? 2_000, 1_000),
-    logger,
-    process: (msgs) => handleBatch(msgs, { spec, handler: opts.handler, batchHandler: opts.batchHandler, logger, deadLetters: opts.deadLetters, metrics }),
+  const deps = { spec, consumer: opts.consumer, transact: opts.transact, logger, deadLetters: opts.deadLetters, metrics }
+
+  const waiting: JsMsg[] = []
+  const running = new Set<Promise<void>>()
+  let held = 0
+  let pumpScheduled = false
+  let stopping = false
+
+  const pump = () => {
+    while (!stopping && running.size < concurrency && waiting.length > 0) {
+      const batch = waiting.splice(0, maxBatch)
+      const task: Promise<void> = settleBatch(batch, deps)
+        .catch((err: unknown) => logger.error({ err, seqs: batch.map((m) => m.seq) }, 'settling a batch failed unexpectedly; redelivered after ack_wait'))
+        .finally(() => {
+          held -= batch.length
+          running.delete(task)
+          pump()
+        })
+      running.add(task)
+    }
+  }
+  const receive = (msg: JsMsg) => {
+    if (stopping) return void msg.nak()
+    held++
+    waiting.push(msg)
+    // Messages of one network read arrive in one turn of the event loop: start after it, so
+    // they are handled together rather than one by one.
+    if (!pumpScheduled) {
+      pumpScheduled = true
+      setImmediate(() => {
+        pumpScheduled = false
+        pump()
+      })
+    }
+  }
+
+  const messages: ConsumerMessages = await source.consume({
+    max_messages: Math.min(spec.maxAckPending, concurrency * maxBatch * 2),
+    // nats.js notices a pull the server no longer serves (a consumer deleted and re-created, the
+    // NATS 2.9 stall the old pull loop's short expiry guarded against) after two missed idle
+    // heartbeats, half the expiry each: with its default 30 s expiry that took 30–45 s; 5 s
+    // bounds it to about 5 s, for one pull request every 5 s while the consumer is idle.
+    expires: PULL_EXPIRES_MS,
+    callback: receive,
   })
+  void (async () => {
+    for await (const s of messages.status()) {
+      if (s.type === 'heartbeats_missed' || s.type === 'consumer_not_found' || s.type === 'consumer_deleted' || s.type === 'stream_not_found') {
+        logger.warn({ status: s.type }, 'pull consumer status; nats.js resumes the pull')
+      } else {
+        logger.debug({ status: s.type }, 'pull consumer status')
+      }
+    }
+  })().catch((err: unknown) => logger.debug({ err }, 'consumer status stream ended'))
+
   logger.info({ concurrency, maxBatch }, 'consumer started')
-  let stopping: Promise<void> | undefined
+  let stopped: Promise<void> | undefined
   return {
     name: spec.durable,
-    inFlight: () => loop.inFlight(),
+    inFlight: () => held,
     stop() {
-      stopping ??= (async () => {
-        await loop.stop()
+      stopped ??= (async () => {
+        stopping = true
+        await messages.close().catch(() => undefined)
+        const unstarted = waiting.splice(0)
+        held -= unstarted.length
+        for (const msg of unstarted) msg.nak()
+        await Promise.all([...running])
         unwatch()
         // ack() only queues the ack on the connection; flushing makes sure the server has it
         // before the process exits.
         if (!bus.nc.isClosed()) await bus.nc.flush()
         logger.info('consumer stopped')
       })()
-      return stopping
+      return stopped
     },
   }
 }

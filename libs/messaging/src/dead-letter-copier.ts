@@ -5,7 +5,6 @@ import type { Bus } from './bus.js'
 import type { DeadLetters } from './dead-letters.js'
 import { messagingMetrics, type MessagingMetrics } from './messaging.metrics.js'
 import { provision } from './provision.js'
-import { startPullLoop } from './pull-loop.js'
 import {
   DEAD_LETTER_DEFAULTS,
   MAX_DELIVERIES_ADVISORY,
@@ -28,10 +27,8 @@ export interface DeadLetterCopierOptions {
   readonly durable?: string
   /** Only the advisories of these streams are copied. @default every stream */
   readonly watchedStreams?: readonly string[]
-  /** Advisories copied at once. @default 4 */
+  /** Advisories held (and copied) at once. @default 4 */
   readonly concurrency?: number
-  /** How long one pull request waits for advisories; at least 1 000. @default 10_000 */
-  readonly pullExpiresMs?: number
 }
 
 export interface DeadLetterCopier {
@@ -86,18 +83,24 @@ export async function startDeadLetterCopier(opts: DeadLetterCopierOptions): Prom
   const consumer = await opts.bus.js.consumers.get(spec.stream, spec.durable)
   const logger = opts.logger.child({ component: 'dlq-copier', stream: spec.stream })
   const metrics = messagingMetrics(opts.registry ?? new Registry())
-  const loop = startPullLoop({
-    consumer,
-    concurrency: opts.concurrency ?? 4,
-    maxBatch: 1,
-    expiresMs: Math.max(opts.pullExpiresMs ?? 10_000, 1_000),
-    logger,
-    process: async ([msg]) => {
-      if (msg) await copyOne(msg, { ...opts, spec, logger, metrics })
+  const copying = new Set<Promise<void>>()
+  // Advisories are rare: each is copied as it comes, and the pull asks for a few at a time.
+  const messages = await consumer.consume({
+    max_messages: opts.concurrency ?? 4,
+    callback: (msg) => {
+      const task = copyOne(msg, { ...opts, spec, logger, metrics }).finally(() => copying.delete(task))
+      copying.add(task)
     },
   })
   logger.info('dead-letter copier started')
-  return { stop: () => loop.stop() }
+  let stopped: Promise<void> | undefined
+  return {
+    stop: () =>
+      (stopped ??= (async () => {
+        await messages.close().catch(() => undefined)
+        await Promise.all([...copying])
+      })()),
+  }
 }
 
 interface CopyDeps {

@@ -26,9 +26,9 @@ export type { ProvisionAction, ProvisionOptions, ProvisionPlan, ProvisionReport 
 export { createPublisher } from './publisher.js'
 export type { PublishOptions, PublishOutcome, PublishRequest, Publisher, PublisherOptions } from './publisher.js'
 
+export type { Consumer, Delivery, Transact } from './consumer.js'
 export { runConsumer } from './consumer-runner.js'
 export type { ConsumerRunner, RunConsumerOptions } from './consumer-runner.js'
-export type { BatchDelivery, BatchHandler, EventHandler, HandlerContext } from './handle-delivery.js'
 
 export { createDeadLetters } from './dead-letters.js'
 export type { DeadLetterListOptions, DeadLetterRecord, DeadLetters, DeadLettersOptions, DeliveryKey, ReplayResult } from './dead-letters.js'

@@ -3,112 +3,132 @@ import { context, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import { pino } from 'pino'
-import { OrderCreated } from '@orderflow/contracts'
+import { isEventOf, makeEvent, OrderConfirmed, OrderCreated } from '@orderflow/contracts'
 import t from 'tap'
-import { createPublisher, PermanentError, runConsumer, SpecError, type BatchDelivery } from '@orderflow/messaging'
-import { eventually, messagingFixture, orderCreated, type Fixture } from './fixtures/messaging.js'
+import { createPublisher, PermanentError, type Delivery } from '@orderflow/messaging'
+import { consumerOf, deadLettersIn, eventually, messagingFixture, orderCreated, publishOrders, settled } from './fixtures/messaging.js'
 
+const spans = new InMemorySpanExporter()
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
 propagation.setGlobalPropagator(new W3CTraceContextPropagator())
-trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })] }))
+trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }))
 const tracer = trace.getTracer('consumer-batch-test')
 
-/** Publishes `n` order.created events at once; returns their ids in order. */
-async function publishBurst(fx: Fixture, n: number): Promise<string[]> {
-  const events = Array.from({ length: n }, () => orderCreated())
-  const outcomes = await createPublisher(fx.bus).publishMany(events.map((event) => ({ event, subject: fx.subject(OrderCreated) })))
-  if (!outcomes.every((o) => o.ok)) throw new Error('publish failed')
-  return events.map((e) => e.id)
-}
+const ids = (batch: readonly Delivery[]) => batch.map((d) => d.event.id)
 
-async function settled(fx: Fixture, durable: string): Promise<void> {
-  await eventually(async () => {
-    const info = await fx.bus.jsm.consumers.info(fx.stream, durable)
-    return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined
-  }, 10_000, 'every message settled')
-}
-
-void t.test('a backlog is handed to the batch handler several events at a time, and every event is acked once', async (t) => {
+void t.test('a backlog is handled several events at a time, each batch in one transaction, and every event is acked once', async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxAckPending: 64 })
-  const ids = await publishBurst(fx, 40)
-  const single: string[] = []
-  const batches: string[][] = []
+  const events = await publishOrders(fx, 40)
+  const handled: string[][] = []
   await fx.run({
-    spec,
     concurrency: 1,
     maxBatch: 16,
-    handler: (event) => Promise.resolve(void single.push(event.id)),
-    batchHandler: async (deliveries) => {
-      batches.push(deliveries.map((d) => d.event.id))
+    consumer: consumerOf(spec, async (batch, tx) => {
+      handled.push(ids(batch))
+      for (const d of batch) tx.write(d.event.id)
       await sleep(20)
-    },
+    }),
   })
   await settled(fx, spec.durable)
-  const seen = [...single, ...batches.flat()]
-  t.same([...seen].sort(), [...ids].sort(), 'each event handled exactly once')
-  t.ok(batches.length > 0 && batches.every((b) => b.length >= 2 && b.length <= 16), `batches of 2 to 16 (${batches.map((b) => b.length).join(', ')})`)
-  t.ok(batches.length < 40 / 2, 'the backlog went through in few transactions')
-  t.same(batches.flat(), ids.filter((id) => batches.flat().includes(id)), 'in stream order')
+  const sizes = handled.map((b) => b.length)
+  t.same(
+    fx.store.transactions.map((x) => x.eventIds),
+    handled,
+    'one transaction per batch, opened for exactly the events handed to handle()',
+  )
+  t.ok(fx.store.transactions.every((x) => x.outcome === 'committed' && x.consumer === spec.durable))
+  t.ok(sizes.every((n) => n >= 1 && n <= 16), `batches of at most 16 (${sizes.join(', ')})`)
+  t.ok(sizes.some((n) => n >= 2), 'some batches hold several events')
+  t.ok(handled.length <= 40 / 2, `the backlog went through in few transactions (${handled.length})`)
+  t.same(handled.flat(), events.map((e) => e.id), 'each event handled exactly once, in stream order')
+  t.same(fx.store.committed, events.map((e) => e.id))
   const info = await fx.bus.jsm.consumers.info(fx.stream, spec.durable)
   t.equal(info.num_redelivered, 0)
-  const metrics = await fx.registry.getSingleMetricAsString('messaging_consumer_batch_size')
-  t.match(metrics, new RegExp(`messaging_consumer_batch_size_count\\{consumer="${spec.durable}"\\} ${batches.length}`))
+  t.equal(info.ack_floor.stream_seq, 40)
+  const several = sizes.filter((n) => n > 1).length
+  t.match(
+    await fx.registry.getSingleMetricAsString('messaging_consumer_batch_size'),
+    new RegExp(`messaging_consumer_batch_size_count\\{consumer="${spec.durable}"\\} ${several}`),
+  )
 })
 
-void t.test('a quiet consumer hands each event to the single handler as it comes', async (t) => {
+void t.test('a quiet consumer handles each event as it comes, promptly, as a batch of one', async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer()
-  const single: string[] = []
-  let batchCalls = 0
+  const handledAt = new Map<string, number>()
   await fx.run({
-    spec,
-    handler: (event) => Promise.resolve(void single.push(event.id)),
-    batchHandler: () => Promise.resolve(void batchCalls++),
+    consumer: consumerOf(spec, (batch) => {
+      for (const d of batch) handledAt.set(d.event.id, performance.now())
+      return Promise.resolve()
+    }),
   })
-  // Quiet: the second event is published once the first was handled, so no read of the socket
-  // can hold both, even on a machine too busy to read it promptly.
-  const first = await publishBurst(fx, 1)
-  await eventually(() => (single.length === 1 ? true : undefined), 10_000, 'the first event handled')
-  const ids = [...first, ...(await publishBurst(fx, 1))]
-  await settled(fx, spec.durable)
-  t.same(single, ids)
-  t.equal(batchCalls, 0)
+  await sleep(300) // idle first: the pull is open and waiting
+  const latencies: number[] = []
+  for (let i = 0; i < 5; i++) {
+    // Each published once the previous one was handled, so no read of the socket can hold two.
+    const sentAt = performance.now()
+    const [event] = await publishOrders(fx, 1)
+    const at = await eventually(() => handledAt.get(event!.id), 5_000, 'the event handled')
+    latencies.push(at - sentAt)
+    await sleep(100)
+  }
+  const median = [...latencies].sort((a, b) => a - b)[2]!
+  t.ok(median < 200, `handled ${median.toFixed(1)} ms after the publish (median; all: ${latencies.map((l) => l.toFixed(0)).join(', ')})`)
+  t.same(fx.store.transactions.map((x) => x.eventIds.length), [1, 1, 1, 1, 1])
 })
 
-void t.test('a failed batch sends each of its events through the single handler, which settles it', async (t) => {
+void t.test('a failed batch is handled again one event at a time: the culprit is dead-lettered, its neighbours commit once', async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxAckPending: 20, maxDeliver: 3 })
-  const ids = await publishBurst(fx, 6)
-  const poison = ids[2]!
-  const single: string[] = []
-  let batchCalls = 0
+  const events = await publishOrders(fx, 6)
+  const poison = events[2]!.id
   await fx.run({
-    spec,
     concurrency: 1,
     maxBatch: 10,
-    handler: (event) => {
-      single.push(event.id)
-      return event.id === poison ? Promise.reject(new PermanentError('this one cannot be handled')) : Promise.resolve()
-    },
-    batchHandler: (deliveries) => {
-      batchCalls++
-      return deliveries.some((d) => d.event.id === poison) ? Promise.reject(new Error('rolled back')) : Promise.resolve()
-    },
+    consumer: consumerOf(spec, (batch, tx) => {
+      for (const d of batch) tx.write(d.event.id)
+      return batch.some((d) => d.event.id === poison) ? Promise.reject(new PermanentError('this one cannot be handled')) : Promise.resolve()
+    }),
   })
   await settled(fx, spec.durable)
-  t.ok(batchCalls >= 1)
-  const [dl] = await eventually(async () => {
-    const l = await fx.deadLetters.list()
-    return l.length > 0 ? l : undefined
-  })
+  const [dl] = await deadLettersIn(fx, 1)
   t.match(dl, { reason: 'permanent', eventId: poison, origin: { deliveries: 1 } }, 'the culprit is dead-lettered on its first delivery')
-  t.ok(single.includes(poison), 'the culprit went through the single handler')
   t.equal((await fx.deadLetters.list()).length, 1, 'its neighbours were not dead-lettered')
-  t.equal(new Set(single).size, single.length, 'no event went through the single handler twice')
+  t.same(fx.store.committed, events.map((e) => e.id).filter((id) => id !== poison), 'each neighbour committed once, in order')
+  const failed = fx.store.transactions.filter((x) => x.outcome === 'rolled back')
+  t.ok(failed[0]!.eventIds.length > 1, `the batch (${failed[0]!.eventIds.length} events) rolled back`)
+  t.same(failed.slice(1).map((x) => x.eventIds), [[poison]], 'then only the culprit, alone, failed again')
+  t.ok(fx.store.transactions.slice(1).every((x) => x.eventIds.length === 1), 'after the failed batch, one event per transaction')
   const info = await fx.bus.jsm.consumers.info(fx.stream, spec.durable)
   t.equal(info.num_redelivered, 0, 'the fallback spent no delivery')
+})
+
+void t.test('in a failed batch only the event that keeps failing is retried, with the backoff, then dead-lettered', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer({ maxAckPending: 20, maxDeliver: 3, backoffMs: [100] })
+  const events = await publishOrders(fx, 5)
+  const poison = events[1]!.id
+  const seen: Array<{ id: string; delivery: number }> = []
+  await fx.run({
+    concurrency: 1,
+    maxBatch: 10,
+    consumer: consumerOf(spec, (batch, tx) => {
+      for (const d of batch) {
+        seen.push({ id: d.event.id, delivery: d.deliveryCount })
+        tx.write(d.event.id)
+      }
+      return batch.some((d) => d.event.id === poison) ? Promise.reject(new Error('deadlock, say')) : Promise.resolve()
+    }),
+  })
+  const [dl] = await deadLettersIn(fx, 1)
+  await settled(fx, spec.durable)
+  t.match(dl, { reason: 'max_deliveries', eventId: poison, origin: { deliveries: 3 }, error: 'Error: deadlock, say' })
+  t.same(fx.store.committed, events.map((e) => e.id).filter((id) => id !== poison), 'each neighbour committed once')
+  t.ok(seen.filter((s) => s.id !== poison).every((s) => s.delivery === 1), 'no neighbour was delivered again')
+  t.same([...new Set(seen.filter((s) => s.id === poison).map((s) => s.delivery))], [1, 2, 3], 'the culprit was delivered three times')
+  t.match(await fx.registry.metrics(), new RegExp(`consumer="${spec.durable}",outcome="retried"} 2`))
+  t.match(await fx.registry.metrics(), new RegExp(`consumer="${spec.durable}",outcome="acked"} 4`))
 })
 
 void t.test('invalid messages in a batch are dead-lettered alone; the valid ones still go as a batch', async (t) => {
@@ -116,66 +136,94 @@ void t.test('invalid messages in a batch are dead-lettered alone; the valid ones
   const spec = await fx.consumer({ maxAckPending: 20 })
   const subject = fx.subject(OrderCreated)
   await fx.bus.js.publish(subject, 'not json at all')
-  const ids = await publishBurst(fx, 4)
-  const batches: string[][] = []
-  const single: string[] = []
-  await fx.run({
-    spec,
-    concurrency: 1,
-    maxBatch: 10,
-    handler: (event) => Promise.resolve(void single.push(event.id)),
-    batchHandler: (deliveries) => Promise.resolve(void batches.push(deliveries.map((d) => d.event.id))),
-  })
+  const events = await publishOrders(fx, 4)
+  const handled: string[][] = []
+  await fx.run({ concurrency: 1, maxBatch: 10, consumer: consumerOf(spec, (batch) => Promise.resolve(void handled.push(ids(batch)))) })
   await settled(fx, spec.durable)
   const list = await fx.deadLetters.list()
   t.equal(list.length, 1)
-  t.match(list[0]?.error, /^body is not JSON/)
-  t.same([...single, ...batches.flat()].sort(), [...ids].sort(), 'every valid event handled once')
+  t.match(list[0], { reason: 'invalid', origin: { seq: 1, deliveries: 1 }, error: /^body is not JSON/ })
+  t.same(handled.flat(), events.map((e) => e.id), 'every valid event handled once')
+  t.same(fx.store.transactions.map((x) => x.eventIds), handled, 'the invalid one is in no transaction')
 })
 
-void t.test("each event's work runs in its own consumer span, continuing that event's trace", async (t) => {
+void t.test('a message the consumer does not accept is dead-lettered as invalid at once; the rest are handled', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer({ maxAckPending: 20, maxDeliver: 5 })
+  const orderId = orderCreated().subject
+  const confirmed = makeEvent(OrderConfirmed, { source: 'orderflow/test', subject: orderId, data: { orderId } })
+  const created = await publishOrders(fx, 2)
+  await createPublisher(fx.bus).publish(confirmed, { subject: fx.subject(OrderConfirmed) })
+  const more = await publishOrders(fx, 2)
+  const handled: string[] = []
+  await fx.run({
+    concurrency: 1,
+    maxBatch: 10,
+    consumer: consumerOf(spec, (batch) => Promise.resolve(void handled.push(...ids(batch))), (e) => isEventOf(OrderCreated, e)),
+  })
+  await settled(fx, spec.durable)
+  const [dl] = await fx.deadLetters.list()
+  t.match(dl, {
+    reason: 'invalid',
+    eventId: confirmed.id,
+    error: `${spec.durable} does not handle ${OrderConfirmed.type}`,
+    origin: { seq: 3, deliveries: 1 },
+  })
+  t.same(handled, [...created, ...more].map((e) => e.id), 'the consumer never saw it; its neighbours were handled')
+  const info = await fx.bus.jsm.consumers.info(fx.stream, spec.durable)
+  t.equal(info.num_redelivered, 0, 'no retry was spent on it')
+})
+
+void t.test('an event id repeated in one batch is handed to the consumer once, and both messages are acked', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer({ maxAckPending: 20 })
+  const [first] = await publishOrders(fx, 1)
+  const others = await publishOrders(fx, 2)
+  // The same event again under another msg id, as a re-publish after the duplicate window would be.
+  await fx.bus.js.publish(fx.subject(OrderCreated), JSON.stringify(first), { msgID: `again-${first!.id}` })
+  const handled: string[][] = []
+  await fx.run({ concurrency: 1, maxBatch: 10, consumer: consumerOf(spec, (batch) => Promise.resolve(void handled.push(ids(batch)))) })
+  await settled(fx, spec.durable)
+  t.same(handled, [[first!.id, ...others.map((e) => e.id)]], 'one batch, the repeat left out')
+  t.same(fx.store.transactions.map((x) => x.eventIds), handled)
+  const info = await fx.bus.jsm.consumers.info(fx.stream, spec.durable)
+  t.equal(info.ack_floor.stream_seq, 4, 'the repeat was acked with the batch')
+  t.equal((await fx.deadLetters.list()).length, 0)
+})
+
+void t.test("each delivery's trace context continues its own event's trace; a consumer span is made only when asked for", async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxAckPending: 20 })
   const publisher = createPublisher(fx.bus)
-  const traceOf = new Map<string, string>()
+  const published = new Map<string, { traceId: string; subject: string }>()
   for (let i = 0; i < 5; i++) {
     const event = orderCreated()
     await tracer.startActiveSpan('request', async (span) => {
       await publisher.publish(event, { subject: fx.subject(OrderCreated) })
-      traceOf.set(event.id, span.spanContext().traceId)
+      published.set(event.id, { traceId: span.spanContext().traceId, subject: fx.subject(OrderCreated) })
       span.end()
     })
   }
-  const seen = new Map<string, string | undefined>()
-  const loggers = new Set<unknown>()
-  let batched = 0
+  const untraced = [...published.keys()][4]!
+  const contexts = new Map<string, Readonly<Record<string, string>>>()
+  const batchSizes: number[] = []
   await fx.run({
-    spec,
     concurrency: 1,
     maxBatch: 10,
-    handler: (event) => Promise.resolve(void seen.set(event.id, trace.getActiveSpan()?.spanContext().traceId)),
-    batchHandler: async (deliveries: readonly BatchDelivery[]) => {
-      batched += deliveries.length
-      for (const d of deliveries) {
-        loggers.add(d.context.logger)
-        seen.set(d.event.id, await d.traced(() => Promise.resolve(trace.getActiveSpan()?.spanContext().traceId)))
-      }
-    },
+    consumer: consumerOf(spec, (batch) => {
+      batchSizes.push(batch.length)
+      for (const d of batch) if (d.event.id !== untraced) contexts.set(d.event.id, d.traceContext())
+      return Promise.resolve()
+    }),
   })
   await settled(fx, spec.durable)
-  t.ok(batched >= 2, `some events went as a batch (${batched})`)
-  t.equal(loggers.size, batched, 'each delivery of a batch has its own logger')
-  for (const [id, traceId] of traceOf) t.equal(seen.get(id), traceId, `event ${id.slice(0, 8)} handled in its publisher's trace`)
-})
-
-void t.test('a batch size or concurrency beyond max_ack_pending stops the start', async (t) => {
-  const fx = await messagingFixture(t)
-  const spec = await fx.consumer({ maxAckPending: 10 })
-  const base = { bus: fx.bus, logger: pino({ level: 'silent' }), deadLetters: fx.deadLetters, spec }
-  const handler = () => Promise.resolve()
-  await t.rejects(runConsumer({ ...base, handler, batchHandler: handler, maxBatch: 11 }), SpecError)
-  await t.rejects(runConsumer({ ...base, handler, batchHandler: handler, maxBatch: 5, concurrency: 3 }), SpecError)
-  await t.rejects(runConsumer({ ...base, handler, batchHandler: handler, maxBatch: 0 }), SpecError)
-  const runner = await runConsumer({ ...base, handler, batchHandler: handler, maxBatch: 5, concurrency: 2 })
-  await runner.stop()
+  t.ok(batchSizes.some((n) => n >= 2), `some events went as a batch (${batchSizes.join(', ')})`)
+  const processSpans = spans.getFinishedSpans().filter((s) => s.name === `${fx.subject(OrderCreated)} process`)
+  for (const [id, headers] of contexts) {
+    const [, traceId, spanId] = headers.traceparent?.split('-') ?? []
+    t.equal(traceId, published.get(id)?.traceId, `event ${id.slice(0, 8)} continues its publisher's trace`)
+    const span = processSpans.find((s) => s.spanContext().spanId === spanId)
+    t.equal(span?.attributes['messaging.message.id'], id, 'through its own consumer span, ended with the batch')
+  }
+  t.equal(processSpans.length, 4, 'no span for the delivery whose trace context nobody asked for')
 })

@@ -9,7 +9,7 @@ import {
   type ConsumerSpec,
   type DeadLetters,
 } from '@orderflow/messaging'
-import { advisoryCapture, countIn, eventually, messagingFixture, orderCreated, type Fixture, type Teardown } from './fixtures/messaging.js'
+import { advisoryCapture, countIn, deadLettersIn, eventually, messagingFixture, orderCreated, type Fixture, type Teardown } from './fixtures/messaging.js'
 
 /**
  * Plays a consumer process that dies during every delivery: it takes the message and never
@@ -37,16 +37,9 @@ type Capture = Awaited<ReturnType<typeof advisoryCapture>>
 
 async function startCopier(t: Teardown, fx: Fixture, deadLetters: DeadLetters = fx.deadLetters, ready?: Capture) {
   const capture = ready ?? (await advisoryCapture(t, fx))
-  const copier = await startDeadLetterCopier({ bus: fx.bus, logger: fx.logger, deadLetters, registry: fx.registry, pullExpiresMs: 1_000, ...capture })
+  const copier = await startDeadLetterCopier({ bus: fx.bus, logger: fx.logger, deadLetters, registry: fx.registry, ...capture })
   t.teardown(() => copier.stop())
   return { copier, capture }
-}
-
-async function deadLettersIn(fx: Fixture, n: number) {
-  return eventually(async () => {
-    const l = await fx.deadLetters.list()
-    return l.length >= n ? l : undefined
-  }, 6_000, `${n} dead letter(s)`)
 }
 
 void t.test('a message whose consumer died on every delivery is copied into the DLQ from the advisory', async (t) => {
@@ -131,4 +124,25 @@ void t.test('an unreadable advisory is skipped; a DLQ that cannot be written is 
   const info = await fx.bus.jsm.consumers.info(capture.advisoryStream, capture.durable)
   t.equal(info.num_ack_pending, 1, 'the failed copy waits for its retry')
   t.equal(await countIn(fx.bus, fx.dlqStream), 0)
+})
+
+void t.test('a stopped copier takes no more advisories; they wait for the next one', async (t) => {
+  const fx = await messagingFixture(t)
+  const { copier, capture } = await startCopier(t, fx)
+  await copier.stop()
+  await copier.stop() // stopping twice is harmless
+  const ack = await createPublisher(fx.bus).publish(orderCreated(), { subject: fx.subject(OrderCreated) })
+  await fx.bus.js.publish(
+    `${MAX_DELIVERIES_ADVISORY}.${fx.stream}.worker`,
+    JSON.stringify({ stream: fx.stream, consumer: 'worker', stream_seq: ack.seq, deliveries: 3 }),
+  )
+  await sleep(300)
+  const info = await fx.bus.jsm.consumers.info(capture.advisoryStream, capture.durable)
+  t.equal(info.num_pending, 1, 'still waiting in its stream')
+  t.equal(info.num_ack_pending, 0, 'nobody holds it')
+  t.equal(await countIn(fx.bus, fx.dlqStream), 0)
+
+  await startCopier(t, fx, fx.deadLetters, capture)
+  const [dl] = await deadLettersIn(fx, 1)
+  t.match(dl, { origin: { seq: ack.seq, consumer: 'worker', deliveries: 3 } })
 })

@@ -1,8 +1,8 @@
 import { headers } from '@nats-io/transport-node'
-import { OrderCreated, type CloudEvent } from '@orderflow/contracts'
+import { OrderCreated } from '@orderflow/contracts'
 import t from 'tap'
-import { createPublisher, DeadLetterNotFoundError, PermanentError, REPLAY_OF_HEADER, type DeadLetterRecord, type HandlerContext } from '@orderflow/messaging'
-import { countIn, eventually, messagingFixture, orderCreated, type Fixture } from './fixtures/messaging.js'
+import { createPublisher, DeadLetterNotFoundError, PermanentError, REPLAY_OF_HEADER, type DeadLetterRecord, type Delivery } from '@orderflow/messaging'
+import { consumerOf, countIn, deadLettersIn, eventually, messagingFixture, orderCreated, type Fixture } from './fixtures/messaging.js'
 
 const encoder = new TextEncoder()
 
@@ -65,22 +65,18 @@ void t.test('replay republishes to the original subject with the original event 
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxDeliver: 3 })
   let refuse = true
-  const handled: { event: CloudEvent; ctx: HandlerContext }[] = []
+  const handled: Delivery[] = []
   await fx.run({
-    spec,
-    handler: (event, ctx) => {
+    consumer: consumerOf(spec, (batch) => {
       if (refuse) return Promise.reject(new PermanentError('customer blocked'))
-      handled.push({ event, ctx })
+      handled.push(...batch)
       return Promise.resolve()
-    },
+    }),
   })
   const event = orderCreated()
   const subject = fx.subject(OrderCreated)
   const published = await createPublisher(fx.bus).publish(event, { subject, headers: { 'x-request-id': 'r-1' } })
-  const [dl] = await eventually(async () => {
-    const l = await fx.deadLetters.list()
-    return l.length > 0 ? l : undefined
-  })
+  const [dl] = await deadLettersIn(fx, 1)
   t.equal(dl?.eventId, event.id)
 
   refuse = false
@@ -89,10 +85,11 @@ void t.test('replay republishes to the original subject with the original event 
   t.ok(replayed.seq > published.seq, 'a new message in the original stream')
   const [got] = await eventually(() => (handled.length > 0 ? handled : undefined))
   t.same(got?.event, event, 'the consumer gets the original event, id included (the inbox deduplicates)')
-  t.equal(got?.ctx.subject, subject)
-  t.equal(got?.ctx.headers['x-request-id'], 'r-1', 'original headers travel with it')
-  t.equal(got?.ctx.headers[REPLAY_OF_HEADER], `${fx.dlqStream}:${dl!.seq}`)
-  t.equal(got?.ctx.headers['Nats-Msg-Id'], `replay:${fx.dlqStream}:${dl!.seq}`, 'a msg id of its own, so the duplicate window does not drop it')
+  t.match(got, { subject, streamSeq: replayed.seq, deliveryCount: 1 })
+  const stored = await fx.bus.jsm.streams.getMessage(fx.stream, { seq: replayed.seq })
+  t.equal(stored?.header.get('x-request-id'), 'r-1', 'original headers travel with it')
+  t.equal(stored?.header.get(REPLAY_OF_HEADER), `${fx.dlqStream}:${dl!.seq}`)
+  t.equal(stored?.header.get('Nats-Msg-Id'), `replay:${fx.dlqStream}:${dl!.seq}`, 'a msg id of its own, so the duplicate window does not drop it')
   t.equal(await fx.deadLetters.get(dl!.seq), null, 'removed from the DLQ')
   t.equal(await countIn(fx.bus, fx.dlqStream), 0)
 

@@ -134,3 +134,22 @@ void t.test('publishMany reports failures per message and stores the rest', asyn
   t.equal(await countIn(fx.bus, fx.stream), 2)
   t.match(await fx.registry.getSingleMetricAsString('messaging_published_total'), /outcome="failed"} 1/)
 })
+
+void t.test('an event checked where it was made (an outbox row) is not checked again; without a subject it still is', async (t) => {
+  const fx = await messagingFixture(t)
+  const publisher = createPublisher(fx.bus, { registry: fx.registry })
+  const subject = fx.subject(OrderCreated)
+  // Data that breaks the contract shows whether the check ran: `checked` trusts the caller.
+  const trusted = orderCreated({ data: { orderId: 'not-a-uuid' } })
+  const ack = await publisher.publish(trusted, { subject, checked: true, headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } })
+  const stored = await fx.bus.jsm.streams.getMessage(fx.stream, { seq: ack.seq })
+  t.same(stored?.json(), trusted)
+  t.equal(stored?.header.get('Nats-Msg-Id'), trusted.id)
+  t.equal(stored?.header.get('traceparent'), '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
+  const outcomes = await publisher.publishMany([{ event: orderCreated({ data: {} }), subject, checked: true }])
+  t.match(outcomes, [{ ok: true, duplicate: false }], 'publishMany too')
+
+  await t.rejects(publisher.publish(orderCreated({ data: {} }), { checked: true }), ContractViolationError, 'no subject: the contract gives it, so it is checked')
+  t.equal(await countIn(fx.bus, fx.stream), 2)
+  t.match(await fx.registry.getSingleMetricAsString('messaging_published_total'), /outcome="invalid"} 1/)
+})

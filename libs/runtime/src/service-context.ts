@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { splitList } from '@orderflow/config'
-import { createOrm, type Orm } from '@orderflow/db'
+import { createOrm, createOutboxPublisher, type Orm, type OutboxPublisher, type SqlDb } from '@orderflow/db'
 import {
   connectBus,
   createDeadLetters,
@@ -12,6 +12,7 @@ import {
   type Publisher,
   type Topology,
 } from '@orderflow/messaging'
+import type { PublishBatch } from '@orderflow/db'
 import type { ServiceDefinition } from './service-definition.js'
 import type { ServiceConfig } from './service-settings.js'
 
@@ -23,6 +24,10 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
   /** The one registry `/metrics` serves. */
   readonly registry: Registry
   readonly orm: Orm
+  /** The same database through Kysely without the ORM, for hot paths (intake, consumers). */
+  readonly db: SqlDb
+  /** Publishes what a committed transaction put in the outbox, right after the commit. */
+  readonly outbox: OutboxPublisher
   readonly bus: Bus
   /** Streams and subjects of the configured `NATS_NAMESPACE`. */
   readonly topology: Topology
@@ -48,21 +53,31 @@ export async function openServiceContext<C extends ServiceConfig>(
   }
   const topology = createTopology(config.NATS_NAMESPACE)
   const { stream, subjectPrefix } = topology.deadLetters
+  const publisher = createPublisher(bus, { registry, topology })
+  const db: SqlDb = orm.em.getConnection().getClient()
   const ctx: ServiceContext<C> = {
     name: def.name,
     config,
     logger,
     registry,
     orm,
+    db,
+    outbox: createOutboxPublisher({ db, logger, registry, publish: publishOutboxRows(publisher, topology) }),
     bus,
     topology,
-    publisher: createPublisher(bus, { registry, topology }),
+    publisher,
     deadLetters: createDeadLetters(bus, { stream, subjectPrefix, registry }),
   }
   const close = async (): Promise<void> => {
+    await ctx.outbox.flush()
     ctx.deadLetters.close()
     await orm.close()
     await bus.close()
   }
   return { ctx, close }
+}
+
+/** Outbox rows as the publisher takes them: checked when they were made, on their stored subject in the namespace. */
+export function publishOutboxRows(publisher: Publisher, topology: Topology): PublishBatch {
+  return (batch) => publisher.publishMany(batch.map((r) => ({ event: r.event, subject: topology.subject(r.subject), headers: r.headers, checked: true })))
 }

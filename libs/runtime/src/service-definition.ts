@@ -1,7 +1,8 @@
 import type { AnyEntity, EntityClass, EntitySchema } from '@mikro-orm/core'
 import type { TObject } from 'typebox'
 import type { App } from '@orderflow/http'
-import type { BatchHandler, ConsumerSpec, EventHandler } from '@orderflow/messaging'
+import type { BatchTx } from '@orderflow/db'
+import type { Consumer } from '@orderflow/messaging'
 import type { ServiceContext } from './service-context.js'
 import type { ServiceConfig } from './service-settings.js'
 
@@ -11,16 +12,15 @@ export interface Worker {
   stop(): Promise<void>
 }
 
-/** One durable consumer of the service and the handler it runs. */
+/**
+ * One durable consumer of the service: its spec (declared in the platform's default namespace;
+ * the runtime moves it into the configured one), and the consumer built from the service's
+ * context. Its batches run in a {@link BatchTx} on the service's database.
+ */
 export interface ConsumerBinding<C extends ServiceConfig> {
-  /** Declared in the platform's default namespace; the runtime moves it into the configured one. */
-  readonly spec: ConsumerSpec
-  readonly handler: (ctx: ServiceContext<C>) => EventHandler
-  /**
-   * Handles events several at a time when the consumer is behind, all or nothing; `handler`
-   * still takes lone events and the events of a batch that failed. @default none: one at a time
-   */
-  readonly batchHandler?: (ctx: ServiceContext<C>) => BatchHandler
+  readonly spec: Consumer['spec']
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each consumer narrows its own events
+  readonly consumer: (ctx: ServiceContext<C>) => Consumer<any, BatchTx>
 }
 
 /**

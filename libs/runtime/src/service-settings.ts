@@ -16,21 +16,26 @@ export function serviceSettings(defaultPort: number) {
     PORT: Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort }),
     /** OTLP/HTTP traces endpoint; traces are not exported when unset. */
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
-    /** Events the outbox relay claims and publishes per round. @default 256 */
+    /** Events the outbox sweep claims and publishes per round. @default 256 */
     OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
-    /** Fallback poll when no NOTIFY arrives (LISTEN/NOTIFY wakes the relay at once). @default 1000 */
+    /** Pause between two sweeps of the outbox when the last found less than a batch. @default 1000 */
     OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+    /**
+     * Unsent outbox rows older than this are swept by the relay; younger ones are still being
+     * published by the process that committed them. @default 5000
+     */
+    OUTBOX_SWEEP_AFTER_MS: Type.Integer({ minimum: 0, default: 5000 }),
     /** Whether this process runs the outbox relay (any number of replicas may). @default true */
     OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
     /** Whether this process copies max-delivery advisories into the DLQ stream. @default true */
     DLQ_COPIER_ENABLED: Type.Boolean({ default: true }),
-    /** Handlers each consumer runs at once in this process. @default half the database pool */
-    CONSUMER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+    /** Batches each consumer handles at once in this process (each holds a connection). @default 2 */
+    CONSUMER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
     /**
-     * Most events a batching consumer handles in one transaction when it is behind (a quiet one
-     * handles each event as it comes). Bounded by the consumer's max_ack_pending / concurrency.
+     * Most events a consumer handles in one transaction when it is behind (a quiet one handles
+     * each event as it comes). @default 64
      */
-    CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),
+    CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 256, default: 64 }),
   }
 }
 

@@ -1,7 +1,7 @@
 import type { TObject } from 'typebox'
-import { startInboxCleanup, startOutboxRelay, type OutboxRelay } from '@orderflow/db'
-import { resolveConsumerSpec, runConsumer, startDeadLetterCopier, type ConsumerRunner, type ConsumerSpec, type DeadLetterCopier } from '@orderflow/messaging'
-import type { ServiceContext } from './service-context.js'
+import { runBatchTransaction, startInboxCleanup, startOutboxRelay, type BatchTx, type OutboxRelay } from '@orderflow/db'
+import { runConsumer, startDeadLetterCopier, type ConsumerRunner, type DeadLetterCopier, type Transact } from '@orderflow/messaging'
+import { publishOutboxRows, type ServiceContext } from './service-context.js'
 import type { ServiceDefinition, Worker } from './service-definition.js'
 import type { ServiceConfig } from './service-settings.js'
 
@@ -37,8 +37,8 @@ export async function startServiceWorkers<C extends ServiceConfig>(
         registry,
         batchSize: config.OUTBOX_BATCH_SIZE,
         pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-        publish: (batch) =>
-          publisher.publishMany(batch.map((r) => ({ event: r.event, subject: topology.subject(r.subject), headers: r.headers }))),
+        sweepAfterMs: config.OUTBOX_SWEEP_AFTER_MS,
+        publish: publishOutboxRows(publisher, topology),
       })
       started.push({ name: 'outbox relay', stop: () => relay.stop() })
     }
@@ -51,15 +51,24 @@ export async function startServiceWorkers<C extends ServiceConfig>(
     const own: readonly Worker[] = (await def.workers?.(ctx)) ?? []
     started.push(...own)
     if (overrides.consumers ?? true) {
-      // Each handler holds a database connection for its transaction: beyond the pool's size more
-      // handlers would only queue for connections while their ack deadline runs.
-      const concurrency = config.CONSUMER_CONCURRENCY ?? Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2))
+      // Each batch holds a database connection for its transaction; batches, not more slots, are
+      // what keeps a busy consumer up, so two slots per consumer leave the pool to the API.
+      const concurrency = config.CONSUMER_CONCURRENCY
+      const transact = serviceTransact(ctx)
       for (const binding of def.consumers ?? []) {
+        const consumer = binding.consumer(ctx)
+        // The binding's spec, as provisioning declared it, whatever the consumer carries.
         const spec = topology.consumer(binding.spec)
-        const batching = binding.batchHandler
-          ? { batchHandler: binding.batchHandler(ctx), maxBatch: batchSizeFor(spec, concurrency, config.CONSUMER_BATCH_SIZE) }
-          : {}
-        const runner: ConsumerRunner = await runConsumer({ bus, spec, handler: binding.handler(ctx), ...batching, logger, deadLetters, registry, concurrency })
+        const runner: ConsumerRunner = await runConsumer({
+          bus,
+          consumer: { ...consumer, spec },
+          transact,
+          logger,
+          deadLetters,
+          registry,
+          concurrency,
+          maxBatch: config.CONSUMER_BATCH_SIZE,
+        })
         started.push({ name: `consumer ${spec.durable}`, stop: () => runner.stop() })
       }
     }
@@ -72,9 +81,19 @@ export async function startServiceWorkers<C extends ServiceConfig>(
   return { stop: () => (stopping ??= stopAll([...started].reverse())) }
 }
 
-/** The configured batch size, shrunk so every slot's batch fits in the consumer's max_ack_pending. */
-function batchSizeFor(spec: ConsumerSpec, concurrency: number, configured: number): number {
-  return Math.max(1, Math.min(configured, Math.floor(resolveConsumerSpec(spec).maxAckPending / concurrency)))
+/** A consumer batch's transaction on the service's database: inbox, effects and outbox commit together; the outbox is published right after. */
+export function serviceTransact(ctx: Pick<ServiceContext, 'db' | 'outbox'> & { readonly logger?: ServiceContext['logger'] }): Transact<BatchTx> {
+  return (consumer, eventIds, work) =>
+    runBatchTransaction(
+      {
+        db: ctx.db,
+        consumer,
+        eventIds,
+        afterCommit: (rows) => ctx.outbox.publishCommitted(rows),
+        onCommitError: (error) => ctx.logger?.warn({ err: error, consumer }, 'an after-commit callback failed; the batch stays committed'),
+      },
+      work,
+    )
 }
 
 async function stopAll(workers: readonly { name: string; stop(): Promise<void> }[]): Promise<void> {

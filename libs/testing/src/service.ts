@@ -3,5 +3,5 @@
  * NATS namespace, its API and workers). A separate entry so library tests need not load the runtime.
  */
 export { eventually, migratedDatabase, serviceTestbed } from './service-testbed.js'
-export { batchOf, handlerContext } from './deliveries.js'
+export { deliveriesOf, handleBatch } from './deliveries.js'
 export type { ServiceTestbed } from './service-testbed.js'

@@ -1,9 +1,9 @@
 import { protectedRoutes } from '@orderflow/http'
 import { defineService } from '@orderflow/runtime'
 import { FulfillmentConfigSchema } from './config.js'
-import { cancelShipmentHandler } from './consumers/cancel-shipment.consumer.js'
+import { cancelShipmentConsumer } from './consumers/cancel-shipment.consumer.js'
 import { cancelConsumer, createConsumer } from './consumers/consumers.js'
-import { createShipmentBatchHandler, createShipmentHandler } from './consumers/create-shipment.consumer.js'
+import { createShipmentConsumer } from './consumers/create-shipment.consumer.js'
 import { fulfillmentEntities } from './entities/entities.js'
 import { shipmentRoutes } from './routes/shipments.routes.js'
 import { startShipmentScheduler } from './scheduler/shipment-scheduler.js'
@@ -26,20 +26,19 @@ export const fulfillmentService = defineService({
     void app.register(protectedRoutes(shipmentRoutes, { orm }), { prefix: '/v1' })
   },
   consumers: [
-    {
-      spec: createConsumer,
-      handler: ({ orm, config }) => createShipmentHandler(orm, createConsumer.durable, scheduleOf(config)),
-      batchHandler: ({ orm, config }) => createShipmentBatchHandler(orm, createConsumer.durable, scheduleOf(config)),
-    },
-    { spec: cancelConsumer, handler: ({ orm }) => cancelShipmentHandler(orm, cancelConsumer.durable) },
+    { spec: createConsumer, consumer: ({ config, logger }) => createShipmentConsumer({ schedule: scheduleOf(config), logger }) },
+    { spec: cancelConsumer, consumer: ({ logger }) => cancelShipmentConsumer({ logger }) },
   ],
-  workers: async ({ orm, config, logger }) => {
-    const scheduler = startShipmentScheduler(orm, {
-      schedule: scheduleOf(config),
-      intervalMs: config.FULFILLMENT_SCHEDULER_INTERVAL_MS,
-      batchSize: config.FULFILLMENT_SCHEDULER_BATCH_SIZE,
-      logger,
-    })
+  workers: async ({ db, outbox, config, logger }) => {
+    const scheduler = startShipmentScheduler(
+      { db, outbox },
+      {
+        schedule: scheduleOf(config),
+        intervalMs: config.FULFILLMENT_SCHEDULER_INTERVAL_MS,
+        batchSize: config.FULFILLMENT_SCHEDULER_BATCH_SIZE,
+        logger,
+      },
+    )
     return [{ name: 'shipment scheduler', stop: () => scheduler.stop() }]
   },
 })

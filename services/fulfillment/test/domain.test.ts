@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
+import { ShipmentCancelled, ShipmentCancelRefused, ShipmentPicking } from '@orderflow/contracts'
 import { CARRIERS, consign } from '../src/domain/consignment.js'
-import { cancelDecision, nextStep, SHIPMENT_STATUSES } from '../src/domain/shipment-status.js'
+import { cancelDecision, nextStep, SHIPMENT_STATUSES, type ShipmentStatus } from '../src/domain/shipment-status.js'
+import { cancelShipment } from '../src/use-cases/cancel-shipment.js'
+import { createShipment } from '../src/use-cases/create-shipment.js'
 
 t.test('the scheduler moves PICKING → SHIPPED → DELIVERED and nothing else', async (t) => {
   t.equal(nextStep('PICKING'), 'SHIPPED')
@@ -35,4 +38,36 @@ t.test('a consignment is derived from the shipment id: the same id, the same car
   const carriers = new Set(Array.from({ length: 200 }, () => consign(randomUUID()).carrier))
   t.equal(carriers.size, CARRIERS.length, 'every carrier gets parcels')
   t.throws(() => consign('not-a-uuid'), TypeError)
+})
+
+t.test('a create starts one PICKING shipment and announces it; any later create changes nothing', async (t) => {
+  const orderId = randomUUID()
+  const now = new Date('2026-01-01T00:00:00.000Z')
+  const command = { orderId, items: [{ sku: 'A', quantity: 1, unitPrice: 1 }] }
+  const first = createShipment(undefined, command, { shipAfterMs: 1_000, deliverAfterMs: 1 }, now)
+  t.match(first, { outcome: 'created', shipment: { orderId, status: 'PICKING', shippingAddress: null }, event: { type: ShipmentPicking.type, subject: orderId } })
+  if (first.outcome !== 'created') return
+  t.same(first.shipment.nextStepAt, new Date('2026-01-01T00:00:01.000Z'))
+  t.same(createShipment(first.shipment, command, { shipAfterMs: 0, deliverAfterMs: 0 }, now), { outcome: 'exists' })
+  t.same(createShipment({ ...first.shipment, status: 'CANCELLED' }, command, { shipAfterMs: 0, deliverAfterMs: 0 }, now), { outcome: 'cancelled' })
+})
+
+t.test('every cancel is answered: cancelled while picking or before the create, again once cancelled, refused once it left', async (t) => {
+  const orderId = randomUUID()
+  const now = new Date()
+  const shipment = (status: ShipmentStatus) => ({ orderId, shipmentId: randomUUID(), status })
+  t.match(cancelShipment(undefined, orderId, now), {
+    outcome: 'cancelled-before-create',
+    insert: { orderId, status: 'CANCELLED', items: null, nextStepAt: null },
+    event: { type: ShipmentCancelled.type },
+  })
+  t.match(cancelShipment(shipment('PICKING'), orderId, now), { outcome: 'cancelled', change: { status: 'CANCELLED', nextStepAt: null }, event: { type: ShipmentCancelled.type } })
+  const again = cancelShipment(shipment('CANCELLED'), orderId, now)
+  t.match(again, { outcome: 'already-cancelled', event: { type: ShipmentCancelled.type } })
+  t.notOk(again.change ?? again.insert, 'nothing changes')
+  for (const status of ['SHIPPED', 'DELIVERED'] as const) {
+    const refused = cancelShipment(shipment(status), orderId, now)
+    t.match(refused, { outcome: 'refused', event: { type: ShipmentCancelRefused.type, data: { orderId, status } } })
+    t.notOk(refused.change ?? refused.insert, `a ${status} shipment is left alone`)
+  }
 })

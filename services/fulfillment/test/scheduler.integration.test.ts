@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { ShipmentDelivered, ShipmentPicking, ShipmentShipped } from '@orderflow/contracts'
+import { checkEvent, ShipmentDelivered, ShipmentPicking, ShipmentShipped, type CloudEvent } from '@orderflow/contracts'
+import { consign } from '../src/domain/consignment.js'
 import { advanceDueShipments } from '../src/use-cases/advance-shipments.js'
-import { cancelShipment } from '../src/use-cases/cancel-shipment.js'
-import { createShipment } from '../src/use-cases/create-shipment.js'
 import type { ShipmentSchedule } from '../src/use-cases/schedule.js'
-import { createCommand, eventually, fulfillmentTestbed, outboxTypes } from './testbed.js'
+import { cancelShipments, createShipments, eventually, fulfillmentTestbed, outboxTypes } from './testbed.js'
 
 const tb = await fulfillmentTestbed(t)
 const HAPPY_PATH = [ShipmentPicking.type, ShipmentShipped.type, ShipmentDelivered.type]
 
 async function create(schedule: ShipmentSchedule, now = new Date()): Promise<string> {
-  const orderId = randomUUID()
-  await tb.orm.em.fork().transactional((em) => createShipment(em, createCommand(orderId), schedule, now))
-  return orderId
+  const [orderId] = await createShipments(tb, [randomUUID()], schedule, now)
+  return orderId!
 }
 async function row(orderId: string) {
-  const [r] = await tb.orm.em.fork().execute<{ status: string; carrier: string | null; tracking_number: string | null; next_step_at: string | null }[]>(
-    'select status, carrier, tracking_number, next_step_at from shipments where order_id = ?',
+  const [r] = await tb.orm.em
+    .fork()
+    .execute<{ shipment_id: string; status: string; carrier: string | null; tracking_number: string | null; next_step_at: string | null }[]>(
+    'select shipment_id, status, carrier, tracking_number, next_step_at from shipments where order_id = ?',
     [orderId],
   )
   return r
@@ -30,17 +30,22 @@ t.test('a due shipment ships, then is delivered, each step with its event; other
   const due = await create(schedule, new Date(start.getTime() - 5_000))
   const later = await create(schedule, new Date(start.getTime() + 60_000))
   const cancelled = await create(schedule, new Date(start.getTime() - 5_000))
-  await tb.orm.em.fork().transactional((em) => cancelShipment(em, cancelled))
+  await cancelShipments(tb, [cancelled])
 
-  await advanceDueShipments(tb.orm, schedule, 100, start)
+  await advanceDueShipments(tb.ctx, schedule, 100, start)
   const shipped = await row(due)
   t.match(shipped, { status: 'SHIPPED', carrier: /^[A-Z]+$/, tracking_number: /^[A-Z]+\d{15}$/ })
+  t.same(
+    { carrier: shipped?.carrier, trackingNumber: shipped?.tracking_number },
+    consign(shipped?.shipment_id ?? ''),
+    'the statement consigns the parcel as consign() does',
+  )
   t.equal(new Date(shipped?.next_step_at ?? 0).getTime(), start.getTime() + 1_000, 'delivery scheduled deliverAfterMs later')
   t.equal((await row(later))?.status, 'PICKING', 'not due yet')
   t.equal((await row(cancelled))?.status, 'CANCELLED', 'a cancelled shipment is never advanced')
 
-  t.equal(await advanceDueShipments(tb.orm, schedule, 100, start), 0, 'nothing else is due yet')
-  await advanceDueShipments(tb.orm, schedule, 100, new Date(start.getTime() + 1_000))
+  t.equal(await advanceDueShipments(tb.ctx, schedule, 100, start), 0, 'nothing else is due yet')
+  await advanceDueShipments(tb.ctx, schedule, 100, new Date(start.getTime() + 1_000))
   t.match(await row(due), { status: 'DELIVERED', next_step_at: null })
   t.same(await outboxTypes(tb.orm, due), HAPPY_PATH)
   const [delivered] = await tb.orm.em.fork().execute<{ payload: { data: Record<string, unknown> } }[]>(
@@ -48,6 +53,19 @@ t.test('a due shipment ships, then is delivered, each step with its event; other
     [due, ShipmentDelivered.type],
   )
   t.match(delivered?.payload.data, { orderId: due, carrier: shipped?.carrier, trackingNumber: shipped?.tracking_number })
+
+  // The statement makes the events itself: each must keep its contract, as makeEvent's do.
+  const events = await tb.orm.em.fork().execute<{ payload: CloudEvent; subject: string }[]>(`select payload, subject from outbox where payload->>'subject' = ? order by seq`, [due])
+  for (const { payload, subject } of events) {
+    const check = checkEvent(payload)
+    t.ok(check.ok, `${payload.type} keeps its contract`)
+    if (check.ok) t.equal(subject, check.definition.subject, 'on its subject')
+  }
+  t.equal(events[1]?.payload.time, start.toISOString(), 'the step happened at the round’s time')
+  await eventually(async () => {
+    const [r] = await tb.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from outbox where payload->>'subject' = ? and sent_at is null`, [due])
+    return Number(r?.n) === 0 ? true : undefined
+  }, 'the steps published right after their commit (no relay runs)')
 })
 
 t.test('replicas racing over the same due shipments advance each exactly once', async (t) => {
@@ -57,7 +75,7 @@ t.test('replicas racing over the same due shipments advance each exactly once', 
   const rounds = await Promise.all(
     Array.from({ length: 4 }, async () => {
       let total = 0
-      for (let n = -1; n !== 0; total += n) n = await advanceDueShipments(tb.orm, schedule, 7)
+      for (let n = -1; n !== 0; total += n) n = await advanceDueShipments(tb.ctx, schedule, 7)
       return total
     }),
   )
@@ -74,11 +92,11 @@ t.test('a shipment another transaction holds is skipped, not waited for', async 
   const free = await create(schedule, new Date(Date.now() - 1_000))
   await tb.orm.em.fork().transactional(async (em) => {
     await em.execute('select 1 from shipments where order_id = ? for update', [held])
-    await advanceDueShipments(tb.orm, schedule, 100)
+    await advanceDueShipments(tb.ctx, schedule, 100)
   })
   t.equal((await row(free))?.status, 'SHIPPED')
   t.equal((await row(held))?.status, 'PICKING', 'left for the next round')
-  await advanceDueShipments(tb.orm, schedule, 100)
+  await advanceDueShipments(tb.ctx, schedule, 100)
   t.equal((await row(held))?.status, 'SHIPPED', 'taken once released')
 })
 

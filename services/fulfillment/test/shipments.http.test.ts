@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { advanceDueShipments } from '../src/use-cases/advance-shipments.js'
-import { cancelShipment } from '../src/use-cases/cancel-shipment.js'
-import { createShipment } from '../src/use-cases/create-shipment.js'
-import { createCommand, fulfillmentTestbed } from './testbed.js'
+import { cancelShipments, createShipments, fulfillmentTestbed } from './testbed.js'
 
 const tb = await fulfillmentTestbed(t)
 const reader = tb.auth(['orders:read'])
 const schedule = { shipAfterMs: 0, deliverAfterMs: 60_000 }
 
 const get = (orderId: string, headers: Record<string, string> = reader) => tb.app.inject({ method: 'GET', url: `/v1/shipments/${orderId}`, headers })
-const create = (orderId: string) => tb.orm.em.fork().transactional((em) => createShipment(em, createCommand(orderId), schedule))
+const create = (orderId: string) => createShipments(tb, [orderId], schedule)
 
 t.test('200: a shipment being picked, then shipped with its carrier and tracking number', async (t) => {
   const orderId = randomUUID()
@@ -28,14 +26,14 @@ t.test('200: a shipment being picked, then shipped with its carrier and tracking
   })
   t.notOk('carrier' in body, 'no carrier before it ships')
 
-  await advanceDueShipments(tb.orm, schedule, 1_000)
+  await advanceDueShipments(tb.ctx, schedule, 1_000)
   const shipped = (await get(orderId)).json<Record<string, unknown>>()
   t.match(shipped, { status: 'SHIPPED', carrier: /^[A-Z]+$/, trackingNumber: /^[A-Z]+\d{15}$/, nextStepAt: String })
 })
 
 t.test('200: a cancel that came before the create is a CANCELLED shipment without items', async (t) => {
   const orderId = randomUUID()
-  await tb.orm.em.fork().transactional((em) => cancelShipment(em, orderId))
+  await cancelShipments(tb, [orderId])
   const res = await get(orderId)
   t.equal(res.statusCode, 200)
   const body = res.json<Record<string, unknown>>()

@@ -1,6 +1,7 @@
-import { eventually } from '@orderflow/testing/service'
+import { eventually, handleBatch } from '@orderflow/testing/service'
 import type { Static } from 'typebox'
 import { loadConfig } from '@orderflow/config'
+import { CancelShipment, CreateShipment, makeEvent, type DataOf } from '@orderflow/contracts'
 import { migrationCommand, type Orm } from '@orderflow/db'
 import type { App } from '@orderflow/http'
 import { createTopology, provision, type Bus, type Topology } from '@orderflow/messaging'
@@ -9,7 +10,10 @@ import { createLogger } from '@orderflow/telemetry'
 import { connectTestNats, createTestDatabase, deleteStreamsAfter, mintToken, randomNamespace, TEST_JWT_SECRETS, TEST_NATS_URL, type TokenOptions } from '@orderflow/testing'
 import { FulfillmentConfigSchema } from '../src/config.js'
 import { fulfillmentEntities } from '../src/entities/entities.js'
+import { cancelShipmentConsumer, type CancelShipmentEvent } from '../src/consumers/cancel-shipment.consumer.js'
+import { createShipmentConsumer, type CreateShipmentEvent } from '../src/consumers/create-shipment.consumer.js'
 import { fulfillmentService } from '../src/service.js'
+import type { ShipmentSchedule } from '../src/use-cases/schedule.js'
 
 export type FulfillmentConfig = Static<typeof FulfillmentConfigSchema>
 
@@ -94,7 +98,7 @@ export async function outboxTypes(orm: Orm, orderId: string): Promise<string[]> 
 }
 
 /** A valid CreateShipment payload for `orderId`. */
-export function createCommand(orderId: string, overrides: Record<string, unknown> = {}) {
+export function createCommand(orderId: string, overrides: Partial<DataOf<typeof CreateShipment>> = {}): DataOf<typeof CreateShipment> {
   return {
     orderId,
     items: [
@@ -103,5 +107,43 @@ export function createCommand(orderId: string, overrides: Record<string, unknown
     ],
     shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
     ...overrides,
+  }
+}
+
+/** The saga's `fulfillment.cmd.create` for `orderId`. */
+export function createShipmentCommand(orderId: string, overrides: Partial<DataOf<typeof CreateShipment>> = {}): CreateShipmentEvent {
+  return makeEvent(CreateShipment, { source: 'orderflow/test', subject: orderId, data: createCommand(orderId, overrides) })
+}
+
+/** The saga's `fulfillment.cmd.cancel` for `orderId`. */
+export function cancelShipmentCommand(orderId: string): CancelShipmentEvent {
+  return makeEvent(CancelShipment, { source: 'orderflow/test', subject: orderId, data: { orderId } })
+}
+
+/**
+ * Creates each order's shipment through the create consumer, one batch, as if its commands had
+ * arrived at `now` (so a shipment can be made due in the past). Returns the order ids.
+ */
+export async function createShipments(tb: FulfillmentTestbed, orderIds: readonly string[], schedule: ShipmentSchedule, now = new Date()): Promise<string[]> {
+  const consumer = createShipmentConsumer({ schedule, logger: tb.ctx.logger, now: () => now })
+  await handleBatch(tb.ctx, consumer, orderIds.map((id) => createShipmentCommand(id)))
+  return [...orderIds]
+}
+
+/** Cancels each order's shipment through the cancel consumer, one batch. */
+export async function cancelShipments(tb: FulfillmentTestbed, orderIds: readonly string[]): Promise<void> {
+  await handleBatch(tb.ctx, cancelShipmentConsumer({ logger: tb.ctx.logger }), orderIds.map(cancelShipmentCommand))
+}
+
+/** An order's shipment and what was put in the outbox about it: what two ways of handling commands must agree on. */
+export async function shipmentOutcome(tb: FulfillmentTestbed, orderId: string) {
+  const [row] = await tb.orm.em
+    .fork()
+    .execute<{ status: string; items: { sku: string }[] | null; next_step_at: Date | null }[]>('select status, items, next_step_at from shipments where order_id = ?', [orderId])
+  return {
+    status: row?.status,
+    skus: row?.items?.map((i) => i.sku) ?? null,
+    scheduled: row ? row.next_step_at !== null : undefined,
+    events: await outboxTypes(tb.orm, orderId),
   }
 }

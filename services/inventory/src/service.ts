@@ -1,10 +1,10 @@
 import { protectedRoutes } from '@orderflow/http'
 import { defineService } from '@orderflow/runtime'
 import { InventoryConfigSchema } from './config.js'
-import { commitStockBatchHandler, commitStockHandler } from './consumers/commit-stock.consumer.js'
+import { commitStockConsumer } from './consumers/commit-stock.consumer.js'
 import { commitConsumer, releaseConsumer, reserveConsumer } from './consumers/consumers.js'
-import { releaseStockBatchHandler, releaseStockHandler } from './consumers/release-stock.consumer.js'
-import { reserveStockBatchHandler, reserveStockHandler } from './consumers/reserve-stock.consumer.js'
+import { releaseStockConsumer } from './consumers/release-stock.consumer.js'
+import { reserveStockConsumer } from './consumers/reserve-stock.consumer.js'
 import { inventoryEntities } from './entities/entities.js'
 import { startExpiryWorker } from './expiry/expiry-worker.js'
 import { inventoryMetrics } from './inventory.metrics.js'
@@ -24,23 +24,24 @@ export const inventoryService = defineService({
   consumers: [
     {
       spec: reserveConsumer,
-      handler: ({ orm, registry, config }) => reserveStockHandler({ orm, metrics: inventoryMetrics(registry), ttlSeconds: config.RESERVATION_TTL_SECONDS }),
-      batchHandler: ({ orm, registry, config }) =>
-        reserveStockBatchHandler({ orm, metrics: inventoryMetrics(registry), ttlSeconds: config.RESERVATION_TTL_SECONDS }),
+      consumer: ({ logger, registry, config }) =>
+        reserveStockConsumer({
+          logger: logger.child({ consumer: reserveConsumer.durable }),
+          metrics: inventoryMetrics(registry),
+          ttlSeconds: config.RESERVATION_TTL_SECONDS,
+        }),
     },
     {
       spec: releaseConsumer,
-      handler: ({ orm, registry }) => releaseStockHandler({ orm, metrics: inventoryMetrics(registry) }),
-      batchHandler: ({ orm, registry }) => releaseStockBatchHandler({ orm, metrics: inventoryMetrics(registry) }),
+      consumer: ({ logger, registry }) => releaseStockConsumer({ logger: logger.child({ consumer: releaseConsumer.durable }), metrics: inventoryMetrics(registry) }),
     },
     {
       spec: commitConsumer,
-      handler: ({ orm, registry }) => commitStockHandler({ orm, metrics: inventoryMetrics(registry) }),
-      batchHandler: ({ orm, registry }) => commitStockBatchHandler({ orm, metrics: inventoryMetrics(registry) }),
+      consumer: ({ logger, registry }) => commitStockConsumer({ logger: logger.child({ consumer: commitConsumer.durable }), metrics: inventoryMetrics(registry) }),
     },
   ],
-  workers: async ({ orm, logger, registry, config }) => [
-    startExpiryWorker(orm, logger.child({ component: 'reservation-expiry' }), inventoryMetrics(registry), {
+  workers: async ({ orm, outbox, logger, registry, config }) => [
+    startExpiryWorker({ orm, outbox }, logger.child({ component: 'reservation-expiry' }), inventoryMetrics(registry), {
       intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS,
       batchSize: config.RESERVATION_SWEEP_BATCH_SIZE,
     }),

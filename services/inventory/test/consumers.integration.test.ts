@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { CommitStock, ReleaseStock, ReserveStock, type CloudEvent, type MessageDefinition } from '@orderflow/contracts'
 import { createPublisher } from '@orderflow/messaging'
-import { command, sku } from './testbed.js'
-import { eventually, wiredTestbed } from './messaging-testbed.js'
+import { command, eventually, inventoryTestbed, sku } from './testbed.js'
 
 // A short sweep interval: the expiry worker runs for real here.
-const tb = await wiredTestbed(t, { RESERVATION_SWEEP_INTERVAL_MS: '200', CONSUMER_CONCURRENCY: '8' })
+const tb = await inventoryTestbed(t, { RESERVATION_SWEEP_INTERVAL_MS: '200', CONSUMER_CONCURRENCY: '8' })
 await tb.startWorkers()
 const publisher = createPublisher(tb.bus)
 const stream = tb.topology.stream('INVENTORY')

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { ReserveStock } from '@orderflow/contracts'
-import { reserveStockHandler } from '../src/consumers/reserve-stock.consumer.js'
-import { inventoryMetrics } from '../src/inventory.metrics.js'
-import { command, handlerContext, inventoryTestbed, sku } from './testbed.js'
+import { command, handle, inventoryConsumers, inventoryTestbed, sku } from './testbed.js'
 
 const tb = await inventoryTestbed(t)
-const reserve = reserveStockHandler({ orm: tb.orm, metrics: inventoryMetrics(tb.ctx.registry), ttlSeconds: 900 })
+const { reserve: reserver } = inventoryConsumers(tb)
+const reserve = (orderId: string, items: { sku: string; quantity: number }[]) => handle(tb, reserver, [command(ReserveStock, orderId, { orderId, items })])
 const reader = tb.auth([])
 const get = (orderId: string, headers: Record<string, string> = reader) =>
   tb.app.inject({ method: 'GET', url: `/v1/inventory/reservations?orderId=${orderId}`, headers })
@@ -16,7 +15,7 @@ t.test("GET /v1/inventory/reservations shows an order's verdict and lines", asyn
   await tb.seed(a, 5)
   await tb.seed(b, 5)
   const orderId = randomUUID()
-  await reserve(command(ReserveStock, orderId, { orderId, items: [{ sku: b, quantity: 1 }, { sku: a, quantity: 2 }] }), handlerContext())
+  await reserve(orderId, [{ sku: b, quantity: 1 }, { sku: a, quantity: 2 }])
   const res = await get(orderId)
   t.equal(res.statusCode, 200)
   t.match(res.json(), {
@@ -34,7 +33,7 @@ t.test('a rejected order shows why, with no lines', async (t) => {
   const a = sku('A')
   await tb.seed(a, 1)
   const orderId = randomUUID()
-  await reserve(command(ReserveStock, orderId, { orderId, items: [{ sku: a, quantity: 3 }] }), handlerContext())
+  await reserve(orderId, [{ sku: a, quantity: 3 }])
   const body = (await get(orderId)).json<Record<string, unknown>>()
   t.match(body, { status: 'REJECTED', rejection: { reason: 'OUT_OF_STOCK', unavailable: [{ sku: a, requested: 3, available: 1 }] }, items: [] })
   t.notOk('expiresAt' in body)

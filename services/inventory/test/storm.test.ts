@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { ReserveStock } from '@orderflow/contracts'
-import { reserveStockHandler } from '../src/consumers/reserve-stock.consumer.js'
-import { inventoryMetrics } from '../src/inventory.metrics.js'
-import { command, handlerContext, inventoryTestbed, sku } from './testbed.js'
+import { command, handle, inventoryConsumers, inventoryTestbed, sku } from './testbed.js'
 
 const tb = await inventoryTestbed(t)
-const reserve = reserveStockHandler({ orm: tb.orm, metrics: inventoryMetrics(tb.ctx.registry), ttlSeconds: 900 })
-const ctx = handlerContext()
+const { reserve: reserver } = inventoryConsumers(tb)
+const reserve = (orderId: string, items: { sku: string; quantity: number }[]) => handle(tb, reserver, [command(ReserveStock, orderId, { orderId, items })])
 const reader = tb.auth([])
 
 async function verdicts(orderIds: readonly string[]): Promise<Map<string, number>> {
@@ -35,7 +33,7 @@ t.test('200 concurrent orders for the last 50 units: exactly 50 reserved, never 
   })()
 
   const started = performance.now()
-  const results = await Promise.allSettled(orderIds.map((orderId) => reserve(command(ReserveStock, orderId, { orderId, items: [{ sku: hot, quantity: 1 }] }), ctx)))
+  const results = await Promise.allSettled(orderIds.map((orderId) => reserve(orderId, [{ sku: hot, quantity: 1 }])))
   const elapsedMs = performance.now() - started
   storming = false
   await watcher
@@ -67,7 +65,7 @@ t.test('orders naming the same SKUs in opposite orders neither deadlock nor over
   const results = await Promise.allSettled(
     orderIds.map((orderId, i) => {
       const items = i % 2 === 0 ? [{ sku: x, quantity: 1 }, { sku: y, quantity: 1 }] : [{ sku: y, quantity: 1 }, { sku: x, quantity: 1 }]
-      return reserve(command(ReserveStock, orderId, { orderId, items }), ctx)
+      return reserve(orderId, items)
     }),
   )
   t.equal(results.filter((r) => r.status === 'rejected').length, 0, 'no handler failed')

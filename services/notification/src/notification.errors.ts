@@ -9,15 +9,3 @@ export class RecipientUnknownError extends Error {
     super(`no recipient known for order ${orderId} yet; order.created has not been processed`)
   }
 }
-
-/** The SMTP server did not take the mail. Retryable: the stored notification is sent again. */
-export class SendFailedError extends Error {
-  override readonly name = 'SendFailedError'
-  constructor(
-    readonly notificationId: string,
-    options?: ErrorOptions,
-  ) {
-    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
-    super(`sending notification ${notificationId} failed${reason}`, options)
-  }
-}

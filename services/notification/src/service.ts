@@ -1,26 +1,16 @@
 import { protectedRoutes } from '@orderflow/http'
-import { defineService, type ServiceConfig, type ServiceContext } from '@orderflow/runtime'
-import type { Static } from 'typebox'
+import { defineService } from '@orderflow/runtime'
 import { NotificationConfigSchema } from './config.js'
 import { ordersConsumer, sagaConsumer, shipmentsConsumer } from './consumers/consumers.js'
-import { notifyBatchHandler, notifyHandler } from './consumers/notify.consumer.js'
-import { recipientBatchHandler, recipientHandler } from './consumers/recipient.consumer.js'
+import { notifyConsumer } from './consumers/notify.consumer.js'
+import { recipientConsumer } from './consumers/recipient.consumer.js'
 import { notificationEntities } from './entities/entities.js'
-import { mailerFromConfig, type Mailer } from './mail/mailer.js'
+import { mailerFromConfig } from './mail/mailer.js'
 import { notificationRoutes } from './routes/notifications.routes.js'
+import { startMailSender } from './sender/mail-sender.js'
 import { SERVICE_NAME } from './service-info.js'
 
-type NotificationContext = ServiceContext<Static<typeof NotificationConfigSchema> & ServiceConfig>
-
-// One mailer per running service, shared by its consumers' handlers.
-const mailers = new WeakMap<NotificationContext, Mailer>()
-function mailerOf(ctx: NotificationContext): Mailer {
-  let mailer = mailers.get(ctx)
-  if (!mailer) mailers.set(ctx, (mailer = mailerFromConfig(ctx.config, ctx.logger)))
-  return mailer
-}
-
-/** The notification service: its settings, tables, history API and the consumers that send mail. */
+/** The notification service: its settings, tables, history API, the consumers that record mails and the sender that sends them. */
 export const notificationService = defineService({
   name: SERVICE_NAME,
   configSchema: NotificationConfigSchema,
@@ -31,15 +21,19 @@ export const notificationService = defineService({
     void app.register(protectedRoutes(notificationRoutes, { orm }), { prefix: '/v1' })
   },
   consumers: [
-    {
-      spec: ordersConsumer,
-      handler: ({ orm }) => recipientHandler(orm, ordersConsumer.durable),
-      batchHandler: ({ orm }) => recipientBatchHandler(orm, ordersConsumer.durable),
-    },
-    ...[sagaConsumer, shipmentsConsumer].map((spec) => ({
-      spec,
-      handler: (ctx: NotificationContext) => notifyHandler(ctx.orm, mailerOf(ctx), spec.durable),
-      batchHandler: (ctx: NotificationContext) => notifyBatchHandler(ctx.orm, mailerOf(ctx), spec.durable),
-    })),
+    { spec: ordersConsumer, consumer: ({ logger }) => recipientConsumer({ logger }) },
+    { spec: sagaConsumer, consumer: ({ logger }) => notifyConsumer(sagaConsumer, { logger }) },
+    { spec: shipmentsConsumer, consumer: ({ logger }) => notifyConsumer(shipmentsConsumer, { logger }) },
   ],
+  workers: async ({ db, config, logger }) => {
+    const sender = startMailSender(
+      { db, mailer: mailerFromConfig(config, logger), logger },
+      {
+        intervalMs: config.MAIL_SEND_INTERVAL_MS,
+        batchSize: config.MAIL_SEND_BATCH_SIZE,
+        policy: { minMs: config.MAIL_RETRY_MIN_MS, maxMs: config.MAIL_RETRY_MAX_MS, maxAttempts: config.MAIL_MAX_ATTEMPTS },
+      },
+    )
+    return [{ name: 'mail sender', stop: () => sender.stop() }]
+  },
 })

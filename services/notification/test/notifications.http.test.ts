@@ -1,31 +1,28 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import type { Notice } from '../src/domain/notice.js'
-import { recordNotification } from '../src/use-cases/record-notification.js'
-import { rememberRecipient } from '../src/use-cases/remember-recipient.js'
-import { notificationTestbed } from './testbed.js'
+import { OrderConfirmed, ShipmentShipped, type CloudEvent } from '@orderflow/contracts'
+import { handleBatch } from '@orderflow/testing/service'
+import { sagaConsumer, shipmentsConsumer } from '../src/consumers/consumers.js'
+import { notifyConsumer } from '../src/consumers/notify.consumer.js'
+import { recipientConsumer, type OrderCreatedEvent } from '../src/consumers/recipient.consumer.js'
+import { eventOf, notificationTestbed, orderCreated, quietLogger } from './testbed.js'
 
 const tb = await notificationTestbed(t)
 const reader = tb.auth(['orders:read'])
 const list = (query: string, headers: Record<string, string> = reader) => tb.app.inject({ method: 'GET', url: `/v1/notifications${query}`, headers })
 
-async function seed(orderId: string, notices: Notice[]): Promise<void> {
-  await tb.orm.em.fork().transactional(async (em) => {
-    await rememberRecipient(em, { orderId, customerId: 'c-1', email: 'ada@example.com', currency: 'EUR', items: [{ sku: 'A', quantity: 1, unitPrice: 1 }], totalAmount: 1 })
-    for (const notice of notices) {
-      await recordNotification(em, randomUUID(), notice)
-    }
-  })
+/** Records the order's recipient and the notifications of its saga and shipment events, through the consumers (no mail is sent: no sender runs). */
+async function seed(orderId: string, saga: CloudEvent[], shipments: CloudEvent[]): Promise<void> {
+  await handleBatch(tb.ctx, recipientConsumer({ logger: quietLogger }), [orderCreated(orderId, 'ada@example.com') as OrderCreatedEvent])
+  await handleBatch(tb.ctx, notifyConsumer(sagaConsumer, { logger: quietLogger }), saga)
+  await handleBatch(tb.ctx, notifyConsumer(shipmentsConsumer, { logger: quietLogger }), shipments)
 }
 
 t.test("200: an order's notifications oldest first, with their delivery status", async (t) => {
   const orderId = randomUUID()
-  await seed(orderId, [
-    { kind: 'ORDER_CONFIRMED', orderId },
-    { kind: 'SHIPMENT_SHIPPED', orderId, carrier: 'UPS', trackingNumber: 'UPS000000000000042' },
-  ])
+  await seed(orderId, [eventOf(OrderConfirmed, orderId)], [eventOf(ShipmentShipped, orderId, { shipmentId: randomUUID(), carrier: 'UPS', trackingNumber: 'UPS000000000000042' })])
   await tb.orm.em.fork().execute(
-    `update notifications set status = 'SENT', sent_at = now(), attempts = 1 where order_id = ? and kind = 'ORDER_CONFIRMED'`,
+    `update notifications set status = 'SENT', sent_at = now(), attempts = 1, next_attempt_at = null where order_id = ? and kind = 'ORDER_CONFIRMED'`,
     [orderId],
   )
   await tb.orm.em.fork().execute(

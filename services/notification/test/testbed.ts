@@ -4,7 +4,7 @@ import { loadConfig } from '@orderflow/config'
 import { makeEvent, OrderCreated, type CloudEvent, type MessageDefinition } from '@orderflow/contracts'
 import { migrationCommand, type Orm } from '@orderflow/db'
 import type { App } from '@orderflow/http'
-import { createPublisher, createTopology, provision, type Bus, type Topology } from '@orderflow/messaging'
+import { createPublisher, createTopology, provision, type Bus, type ConsumerSpec, type Topology } from '@orderflow/messaging'
 import { buildServiceApp, openServiceContext, serviceProvisionPlan, startServiceWorkers, type ServiceContext, type ServiceWorkers } from '@orderflow/runtime'
 import { createLogger } from '@orderflow/telemetry'
 import { connectTestNats, createTestDatabase, deleteStreamsAfter, mintToken, randomNamespace, TEST_JWT_SECRETS, TEST_NATS_URL, type TokenOptions } from '@orderflow/testing'
@@ -35,9 +35,10 @@ export interface NotificationTestbed {
 export const migrationsPath = new URL('../src/migrations/', import.meta.url)
 
 /** The service as declared, with retries a test can wait for (the production backoff reaches minutes). */
-const quickService = {
+const quick = (spec: ConsumerSpec): ConsumerSpec => ({ ...spec, backoffMs: [100, 200] })
+const quickService: typeof notificationService = {
   ...notificationService,
-  consumers: (notificationService.consumers ?? []).map((c) => ({ ...c, spec: { ...c.spec, backoffMs: [100, 200] } })),
+  consumers: (notificationService.consumers ?? []).map((c) => ({ spec: quick(c.spec), consumer: (ctx) => ({ ...c.consumer(ctx), spec: quick(c.spec) }) })),
 }
 
 /**
@@ -58,6 +59,10 @@ export async function notificationTestbed(t: TestLike, env: Record<string, strin
     NATS_NAMESPACE: namespace,
     JWT_SECRETS: TEST_JWT_SECRETS.join(','),
     SMTP_TIMEOUT_MS: '2000',
+    // The sender looks often and retries soon, so a test sees a refused mail FAILED, then SENT.
+    MAIL_SEND_INTERVAL_MS: '50',
+    MAIL_RETRY_MIN_MS: '200',
+    MAIL_RETRY_MAX_MS: '400',
     ...env,
   })
   const { ctx, close } = await openServiceContext(quickService, config, createLogger({ serviceName: 'notification-test', level: 'silent' }))
@@ -87,6 +92,9 @@ export async function notificationTestbed(t: TestLike, env: Record<string, strin
   }
 }
 
+/** The test's silent logger, for consumers and senders made by hand. */
+export const quietLogger = createLogger({ serviceName: 'notification-test', level: 'silent' })
+
 /** An event of `def` about `orderId`, as the saga or fulfillment would publish it. */
 export function eventOf(def: MessageDefinition, orderId: string, extra: Record<string, unknown> = {}): CloudEvent {
   return makeEvent(def, { source: 'orderflow/test', subject: orderId, data: { orderId, ...extra } })
@@ -100,22 +108,24 @@ export function orderCreated(orderId: string, email = 'ada@example.com'): CloudE
 /** The shared poller, re-exported for this service's tests. */
 export { eventually }
 
-/** Resolves once every consumer of the service has nothing pending or unacknowledged. */
+/** Resolves once every consumer of the service has nothing pending or unacknowledged, and no mail is due or being sent. */
 export async function settled(tb: NotificationTestbed): Promise<void> {
   await eventually(async () => {
-    for (const c of quickService.consumers) {
+    for (const c of quickService.consumers ?? []) {
       const spec = tb.topology.consumer(c.spec)
       const info = await tb.bus.jsm.consumers.info(spec.stream, spec.durable)
       if (info.num_pending + info.num_ack_pending > 0) return undefined
     }
-    return true
-  }, 'consumers settled')
+    const [due] = await tb.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from notifications where next_attempt_at is not null')
+    return Number(due?.n) === 0 ? true : undefined
+  }, 'consumers and mail sender settled')
 }
 
 export interface StoredNotification {
   kind: string
   status: string
   attempts: number
+  next_attempt_at: string | null
   recipient: string
   subject: string
   last_error: string | null
@@ -125,7 +135,7 @@ export interface StoredNotification {
 /** An order's notifications as stored, oldest first. */
 export async function storedNotifications(orm: Orm, orderId: string): Promise<StoredNotification[]> {
   return orm.em.fork().execute<StoredNotification[]>(
-    'select kind, status, attempts, recipient, subject, last_error, message_id from notifications where order_id = ? order by created_at, id',
+    'select kind, status, attempts, next_attempt_at, recipient, subject, last_error, message_id from notifications where order_id = ? order by created_at, id',
     [orderId],
   )
 }

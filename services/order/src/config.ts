@@ -1,9 +1,22 @@
-import Type from 'typebox'
-import { serviceSettings } from '@orderflow/runtime'
+import Type, { type Static } from 'typebox'
+import { serviceSettings, type ServiceConfig } from '@orderflow/runtime'
 
 /** Every environment variable the order service reads; the chart and `make up` set these. */
 export const OrderConfigSchema = Type.Object({
   ...serviceSettings(8081),
   /** How long an Idempotency-Key is remembered. @default 86400 (24 h) */
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86_400 }),
+  /**
+   * How long a saga step may wait for its answer: RESERVING and AUTHORIZING then compensate and
+   * fail with TIMEOUT; the other states re-send the command still unanswered. @default 10000
+   */
+  SAGA_STEP_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 10_000 }),
+  /** How often the deadline sweep looks for due sagas. @default 1000 */
+  SAGA_DEADLINE_SCAN_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
+  /** Due sagas the deadline sweep handles per transaction. @default 100 */
+  SAGA_DEADLINE_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
+  /** Whether this process runs the deadline sweep (any number of replicas may). @default true */
+  SAGA_DEADLINE_WORKER_ENABLED: Type.Boolean({ default: true }),
 })
+
+export type OrderConfig = Static<typeof OrderConfigSchema> & ServiceConfig

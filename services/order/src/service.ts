@@ -1,38 +1,69 @@
 import { protectedRoutes } from '@orderflow/http'
-import { defineService } from '@orderflow/runtime'
-import { OrderConfigSchema } from './config.js'
-import { sagaConsumer, shipmentsConsumer } from './consumers/consumers.js'
-import { projectionBatchHandler, projectionHandler } from './consumers/projection.consumer.js'
+import { defineService, type ConsumerBinding } from '@orderflow/runtime'
+import { OrderConfigSchema, type OrderConfig } from './config.js'
 import { orderEntities } from './entities/entities.js'
 import { startIdempotencyJanitor } from './idempotency/idempotency-janitor.js'
 import { orderMetrics } from './order.metrics.js'
 import { orderRoutes } from './routes/orders.routes.js'
+import { countInFlight } from './saga/count-in-flight.js'
+import { startDeadlineSweep } from './saga/saga-deadlines.js'
+import { sagaReplies, sagaReplySpecs } from './saga/saga-replies.consumer.js'
+import { sagaMetrics } from './saga/saga.metrics.js'
 import { SERVICE_NAME } from './service-info.js'
 
 /** An abandoned first request holds its Idempotency-Key this long before a retry may take it. */
 const IDEMPOTENCY_LEASE_SECONDS = 30
 
-/** The order service: its settings, tables, API, consumers and jobs. */
+/**
+ * The order service: the order API and each order's saga beside it — the saga starts in the
+ * order's own transaction, the participants' replies move it together with the order's status and
+ * timeline, its deadlines are swept here — plus the operators' dead-letter API.
+ */
 export const orderService = defineService({
   name: SERVICE_NAME,
   configSchema: OrderConfigSchema,
   entities: orderEntities,
   migrationsPath: new URL('./migrations', import.meta.url),
-  openapi: { title: 'Orderflow order API', description: 'Place, follow and cancel orders.' },
-  routes: (app, { orm, config, registry }) => {
+  openapi: { title: 'Orderflow order API', description: "Place, follow and cancel orders; follow each order's saga." },
+  // One place for operators to handle every service's dead letters: they share the DLQ stream.
+  deadLetterApi: true,
+  routes: (app, { orm, db, outbox, config, registry }) => {
     void app.register(
       protectedRoutes(orderRoutes, {
         orm,
+        db,
+        outbox,
         idempotency: { ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, leaseSeconds: IDEMPOTENCY_LEASE_SECONDS },
         metrics: orderMetrics(registry),
+        // Registered with the API so /metrics shows the saga gauges even where no worker runs.
+        sagaMetrics: sagaMetrics(registry, () => countInFlight(db)),
+        stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
       }),
       { prefix: '/v1' },
     )
   },
-  consumers: [sagaConsumer, shipmentsConsumer].map((spec) => ({
+  consumers: sagaReplySpecs.map((spec): ConsumerBinding<OrderConfig> => ({
     spec,
-    handler: ({ orm }) => projectionHandler(orm, spec.durable),
-    batchHandler: ({ orm }) => projectionBatchHandler(orm, spec.durable),
+    consumer: ({ db, registry, config, logger }) =>
+      sagaReplies(spec, { stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS, metrics: sagaMetrics(registry, () => countInFlight(db)), logger }),
   })),
-  workers: async ({ orm, logger }) => [{ name: 'idempotency janitor', ...startIdempotencyJanitor(orm, logger) }],
+  workers: async ({ orm, db, outbox, logger, registry, config }) => [
+    { name: 'idempotency janitor', ...startIdempotencyJanitor(orm, logger) },
+    ...(config.SAGA_DEADLINE_WORKER_ENABLED
+      ? [
+          {
+            name: 'saga deadlines',
+            ...startDeadlineSweep({
+              db,
+              outbox,
+              logger,
+              metrics: sagaMetrics(registry, () => countInFlight(db)),
+              stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
+              intervalMs: config.SAGA_DEADLINE_SCAN_INTERVAL_MS,
+              batchSize: config.SAGA_DEADLINE_BATCH_SIZE,
+            }),
+          },
+        ]
+      : []),
+  ],
 })

@@ -14,7 +14,7 @@ const countRows = async (table: string): Promise<number> => {
   return Number(row?.n)
 }
 
-t.test('202: the order, its items, timeline and order.created commit together', async (t) => {
+t.test('202: the order, its items, timeline, its saga, order.created and ReserveStock commit together', async (t) => {
   const res = await post(orderBody())
   t.equal(res.statusCode, 202)
   const body = res.json<{ id: string; status: string; totalAmount: number; items: unknown[]; timeline: { type: string }[]; links: { self: string } }>()
@@ -30,18 +30,63 @@ t.test('202: the order, its items, timeline and order.created commit together', 
   const stored = await tb.app.inject({ method: 'GET', url: body.links.self, headers: tb.auth(['orders:read']) })
   t.same(stored.json(), body, 'what was stored reads back (through the entities) as the 202 said')
 
-  const [outbox] = await tb.orm.em.fork().execute<{ id: string; subject: string; payload: unknown }[]>(
-    `select id, subject, payload from outbox where payload->>'subject' = ?`,
+  const [saga] = await tb.orm.em.fork().execute<{ state: string; deadline_at: string | null; payment_token: string; progress: unknown; version: number }[]>(
+    'select state, deadline_at, payment_token, progress, version from sagas where order_id = ?',
     [body.id],
   )
-  t.ok(outbox, 'one outbox row for the order')
-  t.equal(outbox?.subject, 'order.evt.created')
-  const check = checkEvent(outbox?.payload)
-  t.ok(check.ok, 'the outbox holds a valid order.created event')
-  if (check.ok) {
-    t.equal(check.event.id, outbox?.id, 'the row id is the event id (the Nats-Msg-Id)')
-    t.match(check.event.data, { orderId: body.id, totalAmount: 3499, payment: { token: 'tok_visa' } })
+  t.match(saga, { state: 'RESERVING', payment_token: 'tok_visa', progress: {}, version: 1 }, 'the saga started beside its order')
+  const deadline = new Date(saga?.deadline_at ?? 0).getTime()
+  t.ok(deadline > Date.now() + 5_000 && deadline <= Date.now() + 10_000, 'reserving, with the step timeout as its deadline')
+
+  const outbox = await tb.orm.em.fork().execute<{ id: string; subject: string; payload: unknown }[]>(
+    `select id, subject, payload from outbox where payload->>'subject' = ? order by seq`,
+    [body.id],
+  )
+  t.same(
+    outbox.map((m) => m.subject),
+    ['order.evt.created', 'inventory.cmd.reserve'],
+  )
+  const [created, reserve] = outbox.map((m) => ({ id: m.id, check: checkEvent(m.payload) }))
+  t.ok(created?.check.ok && reserve?.check.ok, 'both are valid events')
+  if (created?.check.ok) {
+    t.equal(created.check.event.id, created.id, 'the row id is the event id (the Nats-Msg-Id)')
+    t.same(created.check.event.data, {
+      orderId: body.id,
+      customerId: 'c-42',
+      email: 'ada@example.com',
+      currency: 'EUR',
+      items: body.items.map((i) => {
+        const { lineTotal: _, ...line } = i as { lineTotal: number }
+        return line
+      }),
+      totalAmount: 3499,
+    }, 'order.created carries no payment details')
   }
+  if (reserve?.check.ok) t.same(reserve.check.event.data, { orderId: body.id, items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] })
+})
+
+t.test('an order without payment details is accepted and fails at once: INVALID_ORDER, nothing reserved', async (t) => {
+  const res = await post(orderBody({ payment: undefined }))
+  t.equal(res.statusCode, 202)
+  const body = res.json<{ id: string; links: { self: string } }>()
+  const message = 'The order has no payment details, so it cannot be paid.'
+  t.match(body, { status: 'FAILED', failure: { reason: 'INVALID_ORDER', message }, timeline: [{ type: 'CREATED' }, { type: 'FAILED', detail: message }] })
+  const stored = await tb.app.inject({ method: 'GET', url: body.links.self, headers: tb.auth(['orders:read']) })
+  t.same(stored.json(), body)
+  const [saga] = await tb.orm.em.fork().execute<{ state: string; deadline_at: string | null; progress: unknown }[]>(
+    'select state, deadline_at, progress from sagas where order_id = ?',
+    [body.id],
+  )
+  t.same(saga, { state: 'FAILED', deadline_at: null, progress: { failureReason: 'INVALID_ORDER', failureMessage: message } })
+  const outbox = await tb.orm.em.fork().execute<{ subject: string; payload: { data: unknown } }[]>(
+    `select subject, payload from outbox where payload->>'subject' = ? order by seq`,
+    [body.id],
+  )
+  t.same(
+    outbox.map((m) => m.subject),
+    ['order.evt.created', 'order.evt.saga.failed'],
+  )
+  t.same(outbox[1]?.payload.data, { orderId: body.id, reason: 'INVALID_ORDER', message })
 })
 
 t.test('a shipping address is stored with the order', async (t) => {

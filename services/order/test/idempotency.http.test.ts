@@ -32,6 +32,12 @@ t.test('the same key and body replays the first response', async (t) => {
   t.equal(second.headers.location, first.headers.location)
   t.same(second.json(), first.json(), 'the very same body')
   t.equal(await ordersOf('replay'), 1, 'one order')
+  const [saga] = await tb.orm.em.fork().execute<{ sagas: string; reserves: string }[]>(
+    `select (select count(*) from sagas s join orders o on o.id = s.order_id where o.customer_id = 'replay') as sagas,
+            (select count(*) from outbox m join orders o on o.id = (m.payload->>'subject')::uuid
+              where o.customer_id = 'replay' and m.type = 'orderflow.inventory.reserve.v1') as reserves`,
+  )
+  t.same([Number(saga?.sagas), Number(saga?.reserves)], [1, 1], 'one saga, one ReserveStock: the replay started nothing')
 })
 
 t.test('the same key with another body is 422 and changes nothing', async (t) => {

@@ -8,6 +8,7 @@ import { placeOrder } from '../src/use-cases/place-order.js'
 import { orderBody, orderTestbed } from './testbed.js'
 
 const tb = await orderTestbed(t)
+const STEP_TIMEOUT_MS = 10_000
 
 type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] }
 
@@ -55,7 +56,17 @@ t.test('orders posted at once are stored by fewer statements, each as its 202 sa
   // Rows inserted by one transaction share its id (xmin): fewer ids than orders means batches.
   const transactions = await count('select count(distinct xmin::text) as n from orders where customer_id = ?', [customerId])
   t.ok(transactions < 40 / 2, `40 orders in ${transactions} transactions`)
-  t.equal(await count(`select count(*) as n from outbox where payload->'data'->>'customerId' = ?`, [customerId]), 40, 'one event each')
+  t.equal(await count(`select count(*) as n from outbox where payload->'data'->>'customerId' = ?`, [customerId]), 40, 'one order.created each')
+  t.equal(
+    await count(`select count(*) as n from sagas s join orders o on o.id = s.order_id where o.customer_id = ? and s.state = 'RESERVING' and s.xmin = o.xmin`, [customerId]),
+    40,
+    'each order with its saga, written by the same statement',
+  )
+  t.equal(
+    await count(`select count(*) as n from outbox m join orders o on o.id = (m.payload->>'subject')::uuid where o.customer_id = ? and m.type = 'orderflow.inventory.reserve.v1'`, [customerId]),
+    40,
+    'and its ReserveStock',
+  )
   const statements = await statementCounts()
   t.same([statements.store.requests, statements.claim.requests], [40, 20], 'the metric counts every request once')
   t.ok(statements.store.statements < 40 / 2 && statements.claim.statements < 20, `orders in ${statements.store.statements} statements, keys in ${statements.claim.statements}`)
@@ -74,12 +85,12 @@ t.test('orders posted at once are stored by fewer statements, each as its 202 sa
 
 t.test('a batch PostgreSQL refuses stores none of its orders, and says the data was at fault', async (t) => {
   const customerId = `refused-${randomUUID()}`
-  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as CreateOrderBody, 'batcher') }))
+  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as CreateOrderBody, 'batcher', STEP_TIMEOUT_MS) }))
   // The API's schema and the event's contract would refuse this; here it reaches the database,
   // whose column holds 200 characters.
   const tooLong = batch[1]!.placed.order as { createdBy: string }
   tooLong.createdBy = 'x'.repeat(300)
-  const error = await insertPlacedOrders(tb.orm.em.fork(), batch).then(
+  const error = await insertPlacedOrders(tb.ctx.db, batch).then(
     () => undefined,
     (e: unknown) => e,
   )
@@ -87,10 +98,12 @@ t.test('a batch PostgreSQL refuses stores none of its orders, and says the data 
   t.ok(refusedForSomeRow(error), 'worth writing the orders again one by one')
   t.equal(await count('select count(*) as n from orders where customer_id = ?', [customerId]), 0, 'nothing stored')
   t.equal(await count(`select count(*) as n from outbox where payload->'data'->>'customerId' = ?`, [customerId]), 0, 'nothing published')
+  const ids = batch.map((b) => b.placed.order.id)
+  t.equal(await count('select count(*) as n from sagas where order_id in (?, ?, ?)', ids), 0, 'no saga started')
 
   // The good ones alone go through, as the batcher's retry writes them.
-  await insertPlacedOrders(tb.orm.em.fork(), [batch[0]!])
-  await insertPlacedOrders(tb.orm.em.fork(), [batch[2]!])
+  await insertPlacedOrders(tb.ctx.db, [batch[0]!])
+  await insertPlacedOrders(tb.ctx.db, [batch[2]!])
   t.equal(await count('select count(*) as n from orders where customer_id = ?', [customerId]), 2)
 })
 
@@ -110,7 +123,7 @@ t.test('a keyed store finds its keys by primary key, not by reading the whole ke
   )
   await tb.orm.em.fork().execute('analyze idempotency_keys')
   const batch = [1, 2, 3].map((n) => ({
-    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as CreateOrderBody, 'plan-owner'),
+    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as CreateOrderBody, 'plan-owner', STEP_TIMEOUT_MS),
     keyed: { ref: { owner: 'plan-owner', key: `k-${n}` }, response: { body: { n }, location: `/v1/orders/${n}` } },
   }))
   const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) ${storePlacedOrders(batch)}`.execute(tb.orm.em.fork().getKysely())

@@ -4,6 +4,9 @@ import { checkEvent, OrderCreated } from '@orderflow/contracts'
 import { initTracing } from '@orderflow/telemetry'
 import { orderBody, orderTestbed } from './testbed.js'
 import { eventually } from '@orderflow/testing/service'
+import { insertPlacedOrders } from '../src/repositories/place-order.sql.js'
+import type { CreateOrderBody } from '../src/routes/orders.schemas.js'
+import { placeOrder } from '../src/use-cases/place-order.js'
 
 // The SDK makes spans real, so the request's trace id can be followed into JetStream.
 const tracing = initTracing({ serviceName: 'order-test' })
@@ -31,17 +34,34 @@ async function createdEvents(): Promise<Map<string, StoredMsg>> {
 }
 const countCreated = async () => (await tb.bus.jsm.streams.info(ordersStream)).state.messages
 
-t.test('with the relay stopped orders are accepted, and their events go out when it starts', async (t) => {
+t.test("each order's messages are published right after its commit, by the process that committed it (no relay)", async (t) => {
   const ids = [await place(), await place(), await place()]
+  await eventually(async () => ((await countCreated()) === 3 ? true : undefined), 'three order.created')
+  t.same([...(await createdEvents()).keys()].sort(), [...ids].sort())
+  const inventory = tb.topology.stream('INVENTORY')
+  await eventually(async () => ((await tb.bus.jsm.streams.info(inventory)).state.messages === 3 ? true : undefined), 'three ReserveStock')
+  await eventually(async () => {
+    const [row] = await tb.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from outbox where sent_at is null')
+    return Number(row?.n) === 0 ? true : undefined
+  }, 'every row marked sent')
+})
+
+t.test('a committed order whose messages were never published (a crash) is swept by the relay', async (t) => {
+  const before = await countCreated()
+  // Committed as intake commits it, and then the process died before publishing.
+  const placed = placeOrder(orderBody() as unknown as CreateOrderBody, 'crasher', 10_000)
+  await insertPlacedOrders(tb.ctx.db, [{ placed }])
+  await tb.orm.em.fork().execute(`update outbox set created_at = now() - interval '1 minute' where payload->>'subject' = ?`, [placed.order.id])
   await new Promise((r) => setTimeout(r, 400))
-  t.equal(await countCreated(), 0, 'nothing published without a relay')
-  const [row] = await tb.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from outbox where sent_at is null')
-  t.equal(Number(row?.n), 3, 'the events wait in the outbox')
+  t.equal(await countCreated(), before, 'nobody publishes it without a relay')
 
   await tb.startWorkers()
-  await eventually(async () => ((await countCreated()) === 3 ? true : undefined), 'three events')
-  const events = await createdEvents()
-  t.same([...events.keys()].sort(), [...ids].sort())
+  const msg = await eventually(async () => (await createdEvents()).get(placed.order.id), 'the relay publishes it')
+  t.equal(msg.header.get('Nats-Msg-Id'), placed.outbox[0]?.id)
+  await eventually(async () => {
+    const [row] = await tb.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from outbox where sent_at is null')
+    return Number(row?.n) === 0 ? true : undefined
+  }, 'both of its rows marked sent')
 })
 
 t.test('each created order yields exactly one valid order.created with Nats-Msg-Id = event id', async (t) => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { orderBody, orderTestbed } from './testbed.js'
+import { orderBody, orderTestbed, replies, sagaHarness } from './testbed.js'
 
 const tb = await orderTestbed(t)
+const h = sagaHarness(tb)
 const rw = tb.auth(['orders:read', 'orders:write'])
 const reader = tb.auth(['orders:read'])
 
@@ -78,7 +79,7 @@ t.test('list errors: bad cursor, inverted range, limit out of bounds, unknown st
   t.match((await get('/v1/orders?status=LOST')).json(), { status: 400, code: 'VALIDATION_FAILED' })
 })
 
-t.test('cancel: 202 and order.cancel_requested while cancellable', async (t) => {
+t.test('cancel: 202 while PENDING or CONFIRMED; the saga moves in the request and its commands go out', async (t) => {
   const id = await place()
   const res = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: { reason: 'changed my mind' } })
   t.equal(res.statusCode, 202)
@@ -87,15 +88,22 @@ t.test('cancel: 202 and order.cancel_requested while cancellable', async (t) => 
     `select type, payload from outbox where payload->>'subject' = ? order by seq`,
     [id],
   )
-  t.same(events.map((e) => e.type), ['orderflow.order.created.v1', 'orderflow.order.cancel_requested.v1'])
-  t.equal(events[1]?.payload.data.reason, 'changed my mind')
+  t.same(
+    events.map((e) => e.type),
+    ['orderflow.order.created.v1', 'orderflow.inventory.reserve.v1', 'orderflow.inventory.release.v1'],
+    'reserving: release at once (no order.cancel_requested any more)',
+  )
+  t.equal(events[2]?.payload.data.reason, 'CANCELLED')
   const order = (await get(`/v1/orders/${id}`)).json<{ timeline: { type: string; detail?: string }[] }>()
-  t.match(order.timeline, [{ type: 'CREATED' }, { type: 'CANCEL_REQUESTED', detail: 'changed my mind' }])
+  t.match(order.timeline, [{ type: 'CREATED' }, { type: 'CANCEL_REQUESTED', detail: 'changed my mind' }, { type: 'COMPENSATING' }])
 
-  await setStatus(id, 'CONFIRMED')
+  const confirmed = await place()
+  await h.deliver(replies.reserved(confirmed), replies.authorized(confirmed))
   // A bare POST, no body and no content type: the reason is optional.
-  const confirmed = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw })
-  t.equal(confirmed.statusCode, 202, 'a confirmed order that has not shipped can still be cancelled')
+  const bare = await tb.app.inject({ method: 'POST', url: `/v1/orders/${confirmed}/cancel`, headers: rw })
+  t.equal(bare.statusCode, 202, 'a confirmed order that has not shipped can still be cancelled')
+  t.match(bare.json(), { status: 'CONFIRMED', cancellation: 'REQUESTED' })
+  t.same((await h.sent(confirmed)).at(-1), 'fulfillment.cancel', 'fulfilment is asked whether the goods have left')
   const badReason = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: { reason: 'r'.repeat(501) } })
   t.match(badReason.json(), { status: 400, errors: [{ field: 'body.reason' }] })
 })
@@ -107,6 +115,8 @@ t.test('cancel: 409 once shipped or finished, 404 unknown, 403 without orders:wr
     const res = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: {} })
     t.equal(res.statusCode, 409, status)
     t.match(res.json(), { code: 'ORDER_NOT_CANCELLABLE', status: 409, orderId: id })
+    t.same(await h.sent(id), ['order.created', 'inventory.reserve'], `${status}: nothing sent`)
+    t.match(await h.saga(id), { state: 'RESERVING', version: 1 }, `${status}: the saga untouched`)
   }
   const missing = await tb.app.inject({ method: 'POST', url: `/v1/orders/${randomUUID()}/cancel`, headers: rw, payload: {} })
   t.equal(missing.statusCode, 404)
@@ -122,5 +132,6 @@ t.test('the OpenAPI document lists the order routes with their roles', async (t)
   t.ok(doc.paths['/v1/orders']?.post, 'POST /v1/orders')
   t.ok(doc.paths['/v1/orders/{id}']?.get, 'GET /v1/orders/{id}')
   t.ok(doc.paths['/v1/orders/{id}/cancel']?.post, 'POST /v1/orders/{id}/cancel')
+  t.ok(doc.paths['/v1/orders/{id}/saga']?.get, 'GET /v1/orders/{id}/saga')
   t.match(doc.paths['/v1/orders']?.post?.security, [{ bearerAuth: ['orders:write'] }])
 })

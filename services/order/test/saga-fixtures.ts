@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { checkEvent, makeEvent } from '@orderflow/contracts'
-import type { Saga, SagaProgress, SagaState, Transition } from '../src/domain/saga.js'
+import type { Saga, SagaProgress, SagaState, Transition } from '../src/saga/saga.js'
 
 export const T0 = new Date('2026-01-01T10:00:00.000Z')
 export const clock = { now: new Date('2026-01-01T10:00:05.000Z'), stepTimeoutMs: 10_000 }

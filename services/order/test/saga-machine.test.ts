@@ -1,7 +1,7 @@
 import t from 'tap'
-import { applyToSaga } from '../src/domain/saga-machine.js'
-import type { SagaInput, SagaInputKind } from '../src/domain/saga-input.js'
-import { isNoChange, SAGA_STATES, TERMINAL_STATES, type SagaState } from '../src/domain/saga.js'
+import { applyToSaga } from '../src/saga/saga-machine.js'
+import type { SagaInput, SagaInputKind } from '../src/saga/saga-input.js'
+import { isNoChange, SAGA_STATES, TERMINAL_STATES, type SagaState } from '../src/saga/saga.js'
 import { after, clock, contractProblems, sagaIn } from './saga-fixtures.js'
 
 const inputs: Record<SagaInputKind, SagaInput> = {

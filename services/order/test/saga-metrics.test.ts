@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Registry } from 'prom-client'
-import type { SagaState } from '../src/domain/saga.js'
-import { sagaMetrics } from '../src/metrics/saga.metrics.js'
+import type { SagaState } from '../src/saga/saga.js'
+import { sagaMetrics } from '../src/saga/saga.metrics.js'
 
 // The gauge's database query is covered by the HTTP test; here it counts a fixed map.
 const inFlight = async () => new Map<SagaState, number>([['AUTHORIZING', 4]])
@@ -11,10 +11,8 @@ t.test('outcomes are counted with their reason and timed from the start of the s
   const metrics = sagaMetrics(registry, inFlight)
   t.equal(sagaMetrics(registry, inFlight), metrics, 'one set per registry')
   const startedAt = new Date(Date.now() - 2_000)
-  metrics.record({ kind: 'applied', orderId: 'o', state: 'FAILED', outcome: 'FAILED', failureReason: 'TIMEOUT', startedAt })
-  metrics.record({ kind: 'applied', orderId: 'o', state: 'CONFIRMED', outcome: 'CONFIRMED', startedAt })
-  metrics.record({ kind: 'applied', orderId: 'o', state: 'AUTHORIZING', startedAt })
-  metrics.record({ kind: 'ignored' })
+  metrics.record({ outcome: 'FAILED', failureReason: 'TIMEOUT', startedAt })
+  metrics.record({ outcome: 'CONFIRMED', startedAt })
   const finished = await registry.getSingleMetric('sagas_finished_total')?.get()
   t.same(
     finished?.values.map((v) => [v.labels.outcome, v.labels.reason, v.value]),

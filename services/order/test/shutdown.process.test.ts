@@ -89,4 +89,11 @@ t.test('a request in flight at SIGTERM completes; readiness turns 503 first; the
   const [code] = await exited
   t.equal(code, 0, 'clean exit')
   t.equal(await get('/livez'), 0, 'no longer listening')
+
+  // What the order committed was published by the process before it exited (no relay sweep
+  // comes that quickly): order.created and its saga's ReserveStock.
+  const after = await connectBus({ servers: TEST_NATS_URL, name: 'shutdown-test-after', logger: createLogger({ serviceName: 't', level: 'silent' }) })
+  t.teardown(() => after.close())
+  const stored = async (stream: string) => (await after.jsm.streams.info(topology.stream(stream))).state.messages
+  t.same([await stored('ORDERS'), await stored('INVENTORY')], [1, 1], 'order.created and ReserveStock were published')
 })

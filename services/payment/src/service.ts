@@ -1,16 +1,20 @@
 import type { Static } from 'typebox'
+import type { CloudEvent } from '@orderflow/contracts'
+import type { BatchTx } from '@orderflow/db'
 import { protectedRoutes } from '@orderflow/http'
-import type { EventHandler } from '@orderflow/messaging'
+import type { Consumer, ConsumerSpec } from '@orderflow/messaging'
 import { defineService, type ConsumerBinding, type ServiceConfig, type ServiceContext } from '@orderflow/runtime'
 import { PaymentConfigSchema } from './config.js'
-import { authorizeConsumer, captureConsumer, refundConsumer, voidConsumer } from './consumers/consumers.js'
-import { authorizeHandler, captureHandler, refundHandler, voidHandler, type CommandHandlerDeps } from './consumers/payment-command.consumer.js'
+import { authorizeSpec, captureSpec, refundSpec, voidSpec } from './consumers/consumer-specs.js'
+import { authorizeConsumer, captureConsumer, refundConsumer, voidConsumer } from './consumers/payment-command.consumer.js'
 import { paymentEntities } from './entities/entities.js'
 import { resilientProviderFrom, simulatedProviderFrom } from './provider/configured-provider.js'
 import type { PaymentProvider } from './provider/payment-provider.js'
 import type { ResilientProvider } from './provider/resilient-provider.js'
+import { FailedCallLog } from './repositories/failed-call-log.js'
 import { paymentRoutes } from './routes/payments.routes.js'
 import { SERVICE_NAME } from './service-info.js'
+import type { CommandDeps } from './use-cases/command-deps.js'
 
 export type PaymentConfig = Static<typeof PaymentConfigSchema> & ServiceConfig
 
@@ -39,9 +43,19 @@ export function createPaymentService(options: PaymentServiceOptions = {}) {
     }
     return client
   }
-  const bind = (spec: ConsumerBinding<PaymentConfig>['spec'], handler: (deps: CommandHandlerDeps) => EventHandler): ConsumerBinding<PaymentConfig> => ({
+  // One log of failed calls per running service too, so shutting down can wait for its writes.
+  const failedCalls = new WeakMap<ServiceContext<PaymentConfig>, FailedCallLog>()
+  const failedCallsFor = (ctx: ServiceContext<PaymentConfig>): FailedCallLog => {
+    let log = failedCalls.get(ctx)
+    if (!log) {
+      log = new FailedCallLog(ctx.db, ctx.logger.child({ component: 'failed-provider-calls' }))
+      failedCalls.set(ctx, log)
+    }
+    return log
+  }
+  const bind = <E extends CloudEvent>(spec: ConsumerSpec, consumer: (deps: CommandDeps) => Consumer<E, BatchTx>): ConsumerBinding<PaymentConfig> => ({
     spec,
-    handler: (ctx) => handler({ orm: ctx.orm, provider: clientFor(ctx), consumer: spec.durable }),
+    consumer: (ctx) => consumer({ provider: clientFor(ctx), failedCalls: failedCallsFor(ctx), logger: ctx.logger.child({ consumer: spec.durable }) }),
   })
 
   return defineService({
@@ -53,12 +67,9 @@ export function createPaymentService(options: PaymentServiceOptions = {}) {
     routes: (app, { orm }) => {
       void app.register(protectedRoutes(paymentRoutes, { orm }), { prefix: '/v1' })
     },
-    consumers: [
-      bind(authorizeConsumer, authorizeHandler),
-      bind(captureConsumer, captureHandler),
-      bind(voidConsumer, voidHandler),
-      bind(refundConsumer, refundHandler),
-    ],
+    consumers: [bind(authorizeSpec, authorizeConsumer), bind(captureSpec, captureConsumer), bind(voidSpec, voidConsumer), bind(refundSpec, refundConsumer)],
+    // Stopped after the consumers: the failures they recorded last are written before the pool closes.
+    workers: async (ctx) => [{ name: 'failed provider calls', stop: () => failedCallsFor(ctx).flush() }],
   })
 }
 

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { authorizePayment } from '../src/use-cases/authorize-payment.js'
-import { resilientProviderFrom } from '../src/provider/configured-provider.js'
-import { paymentTestbed } from './testbed.js'
+import { handleBatch } from '@orderflow/testing/service'
+import { authorizeFor, paymentConsumers, paymentTestbed } from './testbed.js'
 
 const tb = await paymentTestbed(t)
-const client = resilientProviderFrom(tb.sim, tb.config)
+const { authorize } = paymentConsumers(tb)
 const reader = tb.auth(['payments:read'])
 const get = (url: string, headers: Record<string, string> = reader) => tb.app.inject({ method: 'GET', url, headers })
 
 t.test("GET /v1/payments?orderId= returns the payment and its provider calls", async (t) => {
   const orderId = randomUUID()
-  await authorizePayment(tb.orm, client, { orderId, amount: 4200, currency: 'EUR', method: 'card', token: 'tok_visa' }, { consumer: 'payment-authorize', eventId: randomUUID() })
+  await handleBatch(tb.ctx, authorize, [authorizeFor(orderId, 'tok_visa', 4200)])
   const res = await get(`/v1/payments?orderId=${orderId}`)
   t.equal(res.statusCode, 200)
   t.match(res.json(), {
@@ -28,7 +27,7 @@ t.test("GET /v1/payments?orderId= returns the payment and its provider calls", a
 
 t.test('a declined payment shows why', async (t) => {
   const orderId = randomUUID()
-  await authorizePayment(tb.orm, client, { orderId, amount: 100, currency: 'EUR', method: 'card', token: 'tok_insufficient_funds' }, { consumer: 'payment-authorize', eventId: randomUUID() })
+  await handleBatch(tb.ctx, authorize, [authorizeFor(orderId, 'tok_insufficient_funds', 100)])
   t.match((await get(`/v1/payments?orderId=${orderId}`)).json(), {
     status: 'DECLINED',
     decline: { reason: 'INSUFFICIENT_FUNDS' },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Registry } from 'prom-client'
-import type { PaymentProvider } from '../src/provider/payment-provider.js'
+import { idempotencyKey, type PaymentProvider } from '../src/provider/payment-provider.js'
 import {
   ProviderCircuitOpenError,
   ProviderRejectedError,
@@ -17,7 +17,9 @@ function client(sim: PaymentProvider, options: ResilienceOptions = {}) {
   const registry = new Registry()
   return { client: new ResilientProvider(sim, { ...fast, ...options, registry }), registry }
 }
-const authorize = (p: PaymentProvider, token: string, orderId = randomUUID()) => p.authorize({ orderId, amount: 1000, currency: 'EUR', token })
+const authorize = (p: PaymentProvider, token: string, orderId = randomUUID()) =>
+  p.authorize({ orderId, amount: 1000, currency: 'EUR', token, idempotencyKey: idempotencyKey(orderId, 'authorize') })
+const voidOf = (orderId: string) => ({ orderId, idempotencyKey: idempotencyKey(orderId, 'void') })
 
 t.test('each token decides the authorization', async (t) => {
   const sim = new SimulatedProvider()
@@ -95,9 +97,10 @@ t.test('declines and rejections neither retry nor open the circuit', async (t) =
   for (let i = 0; i < 3; i++) await authorize(c, SimulatedTokens.DECLINE)
   const orderId = randomUUID()
   await authorize(c, SimulatedTokens.VISA, orderId)
-  await c.void({ orderId })
-  await t.rejects(c.capture({ orderId, providerRef: 'x', amount: 1000, currency: 'EUR' }), ProviderRejectedError)
-  await t.rejects(c.capture({ orderId, providerRef: 'x', amount: 1000, currency: 'EUR' }), ProviderRejectedError)
+  await c.void(voidOf(orderId))
+  const capture = { orderId, providerRef: 'x', amount: 1000, currency: 'EUR', idempotencyKey: idempotencyKey(orderId, 'capture') }
+  await t.rejects(c.capture(capture), ProviderRejectedError)
+  await t.rejects(c.capture(capture), ProviderRejectedError)
   t.equal(sim.calls({ orderId, operation: 'capture' }), 2, 'one call each, no retry')
   t.equal(c.circuitState, 'closed')
 })
@@ -110,23 +113,49 @@ t.test('the simulation is idempotent per order and operation, and keeps its book
   t.same(again, first, 'one authorization per order')
   if (first.outcome !== 'authorized') throw new Error('expected an authorization')
   const settle = { orderId, providerRef: first.providerRef, amount: 1000, currency: 'EUR' }
+  const capture = { ...settle, idempotencyKey: idempotencyKey(orderId, 'capture') }
+  const refund = { ...settle, idempotencyKey: idempotencyKey(orderId, 'refund') }
   t.ok(sim.isCharged(orderId))
-  const capture = await sim.capture(settle)
-  t.same(await sim.capture(settle), capture, 'one capture')
-  await t.rejects(sim.void({ orderId }), ProviderRejectedError, 'a captured payment is refunded, not voided')
-  const refund = await sim.refund(settle)
-  t.same(await sim.refund(settle), refund, 'one refund')
+  const captured = await sim.capture(capture)
+  t.same(await sim.capture(capture), captured, 'one capture')
+  await t.rejects(sim.void(voidOf(orderId)), ProviderRejectedError, 'a captured payment is refunded, not voided')
+  const refunded = await sim.refund(refund)
+  t.same(await sim.refund(refund), refunded, 'one refund')
   t.notOk(sim.isCharged(orderId))
   t.equal(sim.authorization(orderId)?.state, 'refunded')
 
   const unknown = randomUUID()
-  t.match(await sim.capture({ ...settle, orderId: unknown }), { providerRef: /^sim_cap_/ }, 'a reference forgotten by a restart is taken on trust')
-  await sim.void({ orderId: randomUUID() })
+  t.match(await sim.capture({ ...settle, orderId: unknown, idempotencyKey: idempotencyKey(unknown, 'capture') }), { providerRef: /^sim_cap_/ }, 'a reference forgotten by a restart is taken on trust')
+  await sim.void(voidOf(randomUUID()))
   const voided = randomUUID()
   await authorize(sim, SimulatedTokens.VISA, voided)
-  await sim.void({ orderId: voided })
-  await t.rejects(sim.refund({ ...settle, orderId: voided }), ProviderRejectedError, 'nothing captured to refund')
+  await sim.void(voidOf(voided))
+  await t.rejects(sim.refund({ ...settle, orderId: voided, idempotencyKey: idempotencyKey(voided, 'refund') }), ProviderRejectedError, 'nothing captured to refund')
   t.notOk(sim.isCharged(voided))
+})
+
+t.test('the simulation answers a repeated idempotency key with its first answer, doing nothing again', async (t) => {
+  const sim = new SimulatedProvider()
+  const orderId = randomUUID()
+  const declined = await authorize(sim, SimulatedTokens.DECLINE, orderId)
+  t.same(await authorize(sim, SimulatedTokens.VISA, orderId), declined, 'the key was answered: the first answer stands, whatever the request says now')
+  t.equal(sim.authorization(orderId), undefined, 'nothing was authorized')
+  t.equal(sim.calls({ orderId, replayed: true }), 1)
+
+  const held = randomUUID()
+  const first = await authorize(sim, SimulatedTokens.VISA, held)
+  if (first.outcome !== 'authorized') throw new Error('expected an authorization')
+  const capture = { orderId: held, providerRef: first.providerRef, amount: 1000, currency: 'EUR', idempotencyKey: idempotencyKey(held, 'capture') }
+  const receipt = await sim.capture(capture)
+  t.same(await sim.capture(capture), receipt, 'a capture asked again is answered the same')
+  t.equal(sim.calls({ orderId: held, operation: 'capture', replayed: false }), 1, 'and captured once')
+  t.equal(sim.calls({ orderId: held, operation: 'capture', replayed: true }), 1)
+  await t.rejects(sim.refund({ ...capture }), { name: 'ProviderRejectedError', message: /was used for capture/ }, 'a key is for one operation')
+
+  const flaky = new SimulatedProvider({ unavailableAttempts: 1 })
+  const retried = randomUUID()
+  await t.rejects(authorize(flaky, SimulatedTokens.UNAVAILABLE, retried), ProviderUnavailableError)
+  t.match(await authorize(flaky, SimulatedTokens.UNAVAILABLE, retried), { outcome: 'authorized' }, 'a failure is not kept: the next attempt is answered')
 })
 
 t.test('random failures and latency for load runs', async (t) => {

@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import { AuthorizePayment, makeEvent, type CapturePayment } from '@orderflow/contracts'
 import type { Orm } from '@orderflow/db'
 import { serviceTestbed, type ServiceTestbed } from '@orderflow/testing/service'
+import { authorizeConsumer, captureConsumer, refundConsumer, voidConsumer } from '../src/consumers/payment-command.consumer.js'
+import { resilientProviderFrom } from '../src/provider/configured-provider.js'
+import type { PaymentProvider } from '../src/provider/payment-provider.js'
 import { SimulatedProvider, type SimulatedProviderOptions } from '../src/provider/simulated-provider.js'
+import { FailedCallLog } from '../src/repositories/failed-call-log.js'
 import { createPaymentService, type PaymentConfig } from '../src/service.js'
+import type { AuthorizeCommand } from '../src/use-cases/authorize-payment.js'
+import type { CaptureCommand } from '../src/use-cases/settle-payment.js'
 
 export { eventually } from '@orderflow/testing/service'
 
@@ -60,4 +69,45 @@ export async function transactionsFor(orm: Orm, orderId: string): Promise<string
     [orderId],
   )
   return rows.map((r) => `${r.operation}:${r.outcome}`)
+}
+
+/**
+ * The four consumers as the service builds them, on `provider` (by default the resilient client
+ * on the testbed's simulation), for `handleBatch`; `failedCalls.flush()` waits for the records
+ * of failed provider calls, which are written beside the batch's transaction.
+ */
+export function paymentConsumers(tb: PaymentTestbed, provider: PaymentProvider = resilientProviderFrom(tb.sim, tb.config)) {
+  const failedCalls = new FailedCallLog(tb.ctx.db, tb.ctx.logger)
+  const deps = { provider, failedCalls, logger: tb.ctx.logger }
+  return { failedCalls, authorize: authorizeConsumer(deps), void: voidConsumer(deps), capture: captureConsumer(deps), refund: refundConsumer(deps) }
+}
+
+/** A capture, void or refund command for an order, as the saga sends it (the three carry the same data). */
+export function commandFor(def: typeof CapturePayment, orderId: string): CaptureCommand {
+  return makeEvent(def, { source: 'orderflow/test', subject: orderId, data: { orderId } })
+}
+
+/** An authorize command for an order. */
+export function authorizeFor(orderId: string, token = 'tok_visa', amount = 2500): AuthorizeCommand {
+  return makeEvent(AuthorizePayment, { source: 'orderflow/test', subject: orderId, data: { orderId, amount, currency: 'EUR', method: 'card', token } })
+}
+
+/**
+ * Makes the next insert of a provider-call record for `orderId` fail, once — the way statement
+ * two fails when the database goes away after the provider answered. A sequence counts, as it
+ * is the one thing the failing transaction's rollback does not undo.
+ */
+export async function failNextCallRecord(tb: PaymentTestbed, orderId: string): Promise<void> {
+  const name = `fail_${randomUUID().replaceAll('-', '')}`
+  await sql`create sequence ${sql.id(name)}`.execute(tb.ctx.db)
+  await sql
+    .raw(
+      `create function ${name}() returns trigger language plpgsql as $$
+         begin
+           if nextval('${name}') = 1 then raise exception 'injected: the database went away'; end if;
+           return new;
+         end $$`,
+    )
+    .execute(tb.ctx.db)
+  await sql.raw(`create trigger ${name} before insert on payment_transactions for each row when (new.order_id = '${orderId}') execute function ${name}()`).execute(tb.ctx.db)
 }

@@ -32,7 +32,11 @@ export const PaymentDetails = Type.Object(
   { additionalProperties: false },
 )
 
-/** A customer placed an order; the saga starts here. */
+/**
+ * A customer placed an order. The order's saga starts in the same transaction (it lives beside
+ * the order); this event is for whoever follows orders (notification, reporting). The payment
+ * details stay out of it: only the saga needs the card token, and it keeps it to itself.
+ */
 export const OrderCreated = defineMessage({
   type: 'orderflow.order.created.v1',
   subject: 'order.evt.created',
@@ -47,21 +51,6 @@ export const OrderCreated = defineMessage({
       totalAmount: MinorUnits,
       shippingAddress: Type.Optional(ShippingAddress),
       payment: Type.Optional(PaymentDetails),
-    },
-    { additionalProperties: false },
-  ),
-})
-
-/** The customer asked to cancel; the saga decides whether it still can. */
-export const OrderCancelRequested = defineMessage({
-  type: 'orderflow.order.cancel_requested.v1',
-  subject: 'order.evt.cancel_requested',
-  stream,
-  data: Type.Object(
-    {
-      orderId: OrderId,
-      requestedBy: Type.String({ minLength: 1, maxLength: 200 }),
-      reason: Type.Optional(Type.String({ maxLength: 500 })),
     },
     { additionalProperties: false },
   ),
@@ -117,7 +106,11 @@ export const SAGA_STEPS = [
   'PAYMENT_REFUNDED',
 ] as const
 
-/** A step of the saga happened; the order service writes it on the timeline. */
+/**
+ * A step of the saga happened. The saga lives in the order service, which writes the step on the
+ * order's timeline in the same transaction; the message is the state machine's way to say so and
+ * is not published.
+ */
 export const OrderProgressed = defineMessage({
   type: 'orderflow.order.progressed.v1',
   subject: 'order.evt.saga.progressed',
@@ -128,7 +121,7 @@ export const OrderProgressed = defineMessage({
   ),
 })
 
-/** A cancellation came too late (the goods have left); the order goes on. */
+/** A cancellation came too late (the goods have left); the order goes on. Timeline only, like OrderProgressed. */
 export const OrderCancelRefused = defineMessage({
   type: 'orderflow.order.cancel_refused.v1',
   subject: 'order.evt.saga.cancel_refused',

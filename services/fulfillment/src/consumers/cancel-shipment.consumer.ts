@@ -1,17 +1,53 @@
-import { CancelShipment, isEventOf } from '@orderflow/contracts'
-import { processOnce, type Orm } from '@orderflow/db'
-import { PermanentError, type EventHandler } from '@orderflow/messaging'
+import { CancelShipment, isEventOf, type CloudEvent, type DataOf } from '@orderflow/contracts'
+import { lockOrder, type BatchTx } from '@orderflow/db'
+import type { Consumer } from '@orderflow/messaging'
+import type { Logger } from 'pino'
 import { cancelShipment } from '../use-cases/cancel-shipment.js'
+import { ShipmentBatch } from '../use-cases/shipment-batch.js'
+import { lockShipments } from '../use-cases/shipments.sql.js'
+import { cancelConsumer } from './consumers.js'
+
+export type CancelShipmentEvent = CloudEvent<DataOf<typeof CancelShipment>>
+
+export interface CancelShipmentConsumerOptions {
+  readonly logger: Logger
+  /** @default the system clock */
+  readonly now?: () => Date
+}
 
 /**
- * Handles `fulfillment.cmd.cancel`: the new status, the answer and the inbox row commit
- * together, so a redelivered command is neither applied nor answered twice.
+ * `fulfillment.cmd.cancel`, two statements a batch: (1) the inbox and the orders' shipments,
+ * locked in order id order; (2) the cancelled shipments (or the CANCELLED records of orders that
+ * had none yet) and one answer per command. The inbox keeps a redelivered command from being
+ * applied or answered twice; a shipment that has left is never cancelled.
  */
-export function cancelShipmentHandler(orm: Orm, consumer: string): EventHandler {
-  return async (event, ctx) => {
-    if (!isEventOf(CancelShipment, event)) throw new PermanentError(`${consumer} handles ${CancelShipment.type}, not ${event.type}`)
-    const result = await processOnce(orm, { consumer, eventId: event.id }, (em) => cancelShipment(em, event.data.orderId))
-    if (result.duplicate) ctx.logger.debug('command already handled')
-    else ctx.logger.info({ outcome: result.result }, 'cancel handled')
+export function cancelShipmentConsumer(options: CancelShipmentConsumerOptions): Consumer<CancelShipmentEvent, BatchTx> {
+  const clock = options.now ?? (() => new Date())
+  const logger = options.logger.child({ consumer: cancelConsumer.durable })
+  return {
+    spec: cancelConsumer,
+    accepts: (event): event is CancelShipmentEvent => isEventOf(CancelShipment, event),
+    async handle(batch, tx) {
+      const deliveries = batch
+      const claimed = await tx.claim(lockShipments(lockOrder(deliveries.map((d) => d.event.data.orderId))))
+      const shipments = new ShipmentBatch(claimed.rows)
+      const now = clock()
+      for (const delivery of deliveries) {
+        const { event } = delivery
+        const log = { event_id: event.id, order_id: event.data.orderId }
+        if (!claimed.isNew(event.id)) {
+          logger.debug(log, 'command already handled')
+          continue
+        }
+        const result = cancelShipment(shipments.current(event.data.orderId), event.data.orderId, now)
+        const trace = delivery.traceContext()
+        if (result.insert) shipments.insert(result.insert, trace)
+        if (result.change) shipments.change(event.data.orderId, result.change)
+        shipments.publish(result.event, trace)
+        if (result.outcome === 'refused') logger.info(log, 'cancel refused: the shipment has left')
+        else logger.debug({ ...log, outcome: result.outcome }, 'cancel handled')
+      }
+      await shipments.write(tx, now)
+    },
   }
 }

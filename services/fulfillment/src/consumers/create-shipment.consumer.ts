@@ -1,57 +1,62 @@
-import { LockMode } from '@mikro-orm/core'
-import type { EntityManager } from '@mikro-orm/postgresql'
 import { CreateShipment, isEventOf, type CloudEvent, type DataOf } from '@orderflow/contracts'
-import { processOnce, type Orm } from '@orderflow/db'
-import { transactionalBatchHandler } from '@orderflow/runtime'
-import { PermanentError, type BatchHandler, type EventHandler } from '@orderflow/messaging'
+import { lockOrder, type BatchTx } from '@orderflow/db'
+import type { Consumer } from '@orderflow/messaging'
 import type { Logger } from 'pino'
-import { Shipment } from '../entities/shipment.entity.js'
-import { createShipment, type CreateShipmentOutcome } from '../use-cases/create-shipment.js'
+import { createShipment } from '../use-cases/create-shipment.js'
 import type { ShipmentSchedule } from '../use-cases/schedule.js'
+import { ShipmentBatch } from '../use-cases/shipment-batch.js'
+import { lockShipments } from '../use-cases/shipments.sql.js'
+import { createConsumer } from './consumers.js'
+
+export type CreateShipmentEvent = CloudEvent<DataOf<typeof CreateShipment>>
+
+export interface CreateShipmentConsumerOptions {
+  readonly schedule: ShipmentSchedule
+  readonly logger: Logger
+  /** The clock the schedule starts from. @default the system clock */
+  readonly now?: () => Date
+}
 
 /**
- * Handles `fulfillment.cmd.create`: the shipment, its `picking` event and the inbox row commit
- * together, so a redelivered command changes nothing.
+ * `fulfillment.cmd.create`, two statements a batch: (1) the inbox and the orders' shipments,
+ * locked in order id order; (2) the new shipments and their `picking` events. A second create
+ * for an order — redelivered under a new id, or a later command — finds its shipment (in the
+ * table, or created earlier in the same batch) and changes nothing, as the inbox stops a
+ * redelivery of the same command.
  */
-export function createShipmentHandler(orm: Orm, consumer: string, schedule: ShipmentSchedule): EventHandler {
-  return async (event, ctx) => {
-    const command = commandOf(event, consumer)
-    const result = await processOnce(orm, { consumer, eventId: event.id }, (em) => createShipment(em, command, schedule))
-    if (result.duplicate) ctx.logger.debug('command already handled')
-    else report(result.result, ctx.logger)
+export function createShipmentConsumer(options: CreateShipmentConsumerOptions): Consumer<CreateShipmentEvent, BatchTx> {
+  const { schedule } = options
+  const clock = options.now ?? (() => new Date())
+  const logger = options.logger.child({ consumer: createConsumer.durable })
+  return {
+    spec: createConsumer,
+    accepts: (event): event is CreateShipmentEvent => isEventOf(CreateShipment, event),
+    async handle(batch, tx) {
+      const deliveries = batch
+      const claimed = await tx.claim(lockShipments(lockOrder(deliveries.map((d) => d.event.data.orderId))))
+      const shipments = new ShipmentBatch(claimed.rows)
+      const now = clock()
+      for (const delivery of deliveries) {
+        const { event } = delivery
+        const log = { event_id: event.id, order_id: event.data.orderId }
+        if (!claimed.isNew(event.id)) {
+          logger.debug(log, 'command already handled')
+          continue
+        }
+        const result = createShipment(shipments.current(event.data.orderId), event.data, schedule, now)
+        if (result.outcome === 'created') {
+          // The scheduler's later steps continue the trace of the order that created the shipment.
+          const trace = delivery.traceContext()
+          shipments.insert(result.shipment, trace)
+          shipments.publish(result.event, trace)
+          logger.debug(log, 'shipment created')
+        } else if (result.outcome === 'cancelled') {
+          logger.info(log, 'order was cancelled before its shipment was created; not shipping')
+        } else {
+          logger.debug(log, 'order already has a shipment; unchanged')
+        }
+      }
+      await shipments.write(tx, now)
+    },
   }
-}
-
-/**
- * The same for a batch, in one transaction: the orders' existing shipments are locked together
- * in order id order first, so two batches cannot deadlock. Two creates for one order racing in
- * two transactions still meet on the primary key; the loser's batch fails and its commands are
- * then handled one by one.
- */
-export function createShipmentBatchHandler(orm: Orm, consumer: string, schedule: ShipmentSchedule): BatchHandler {
-  return transactionalBatchHandler({
-    orm,
-    consumer,
-    commandOf: (event) => commandOf(event, consumer),
-    lock: (em, commands) => lockShipments(em, commands.map((c) => c.orderId)),
-    run: (em, command) => createShipment(em, command, schedule),
-    report: (outcome, _command, { logger }) => report(outcome, logger),
-  })
-}
-
-/** Locks the shipments the orders already have, in one statement and in order id order. */
-export async function lockShipments(em: EntityManager, orderIds: readonly string[]): Promise<void> {
-  if (orderIds.length === 0) return
-  await em.find(Shipment, { orderId: { $in: [...new Set(orderIds)] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { orderId: 'asc' } })
-}
-
-function commandOf(event: CloudEvent, consumer: string): DataOf<typeof CreateShipment> {
-  if (!isEventOf(CreateShipment, event)) throw new PermanentError(`${consumer} handles ${CreateShipment.type}, not ${event.type}`)
-  return event.data
-}
-
-function report(outcome: CreateShipmentOutcome, logger: Logger): void {
-  if (outcome === 'exists') logger.info('order already has a shipment; unchanged')
-  else if (outcome === 'cancelled') logger.info('order was cancelled before its shipment was created; not shipping')
-  else logger.info('shipment created')
 }

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino'
-import type { Orm } from '@orderflow/db'
-import { advanceDueShipments } from '../use-cases/advance-shipments.js'
+import { advanceDueShipments, type SchedulerDeps } from '../use-cases/advance-shipments.js'
 import type { ShipmentSchedule } from '../use-cases/schedule.js'
 
 export interface ShipmentSchedulerOptions {
   schedule: ShipmentSchedule
   /** Pause between rounds when there was nothing more to do. */
   intervalMs: number
-  /** Shipments one transaction advances at most. */
+  /** Shipments one statement advances at most. */
   batchSize: number
   logger: Logger
 }
@@ -21,9 +20,9 @@ export interface ShipmentScheduler {
  * Moves due shipments on: every `intervalMs` it advances batches until a batch comes back short
  * (a backlog drains at once instead of one batch per interval). The due times live in the
  * `shipments` table, not in timers, so any replica may run this and a restart picks up where
- * the last process stopped.
+ * the last process stopped. Each batch is one statement, its events published right after it.
  */
-export function startShipmentScheduler(orm: Orm, options: ShipmentSchedulerOptions): ShipmentScheduler {
+export function startShipmentScheduler(deps: SchedulerDeps, options: ShipmentSchedulerOptions): ShipmentScheduler {
   const { schedule, intervalMs, batchSize } = options
   const logger = options.logger.child({ component: 'shipment-scheduler' })
   let stopped = false
@@ -33,7 +32,7 @@ export function startShipmentScheduler(orm: Orm, options: ShipmentSchedulerOptio
   const round = async (): Promise<void> => {
     let advanced = batchSize
     while (!stopped && advanced === batchSize) {
-      advanced = await advanceDueShipments(orm, schedule, batchSize)
+      advanced = await advanceDueShipments(deps, schedule, batchSize)
       if (advanced > 0) logger.debug({ advanced }, 'shipments advanced')
     }
   }

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { LockMode } from '@mikro-orm/core'
-import type { EntityManager } from '@mikro-orm/postgresql'
 import { makeEvent, ShipmentCancelled, ShipmentCancelRefused, type CloudEvent } from '@orderflow/contracts'
-import { captureTraceContext, enqueueEvents } from '@orderflow/db'
 import { cancelDecision } from '../domain/shipment-status.js'
-import { Shipment, type IShipment } from '../entities/shipment.entity.js'
 import { EVENT_SOURCE } from '../service-info.js'
+import type { NewShipment, ShipmentChange, ShipmentState } from './shipment-state.js'
 
 /**
  * `cancelled`: a shipment being picked was stopped. `cancelled-before-create`: the cancel came
@@ -14,48 +11,36 @@ import { EVENT_SOURCE } from '../service-info.js'
  */
 export type CancelShipmentOutcome = 'cancelled' | 'cancelled-before-create' | 'already-cancelled' | 'refused'
 
-/**
- * Stops the order's shipment if it has not left, in the caller's transaction. Every cancel
- * command gets exactly one answer — `fulfillment.cancelled` or `fulfillment.cancel_refused` —
- * so the saga, which asked, always hears back; a redelivered command is stopped by the inbox.
- */
-export async function cancelShipment(em: EntityManager, orderId: string, now = new Date()): Promise<CancelShipmentOutcome> {
-  const shipment = await em.findOne(Shipment, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-  if (!shipment) {
-    em.create(Shipment, {
-      orderId,
-      shipmentId: randomUUID(),
-      status: 'CANCELLED',
-      carrier: null,
-      trackingNumber: null,
-      items: null,
-      shippingAddress: null,
-      nextStepAt: null,
-      traceContext: captureTraceContext(),
-      createdAt: now,
-      updatedAt: now,
-    })
-    enqueueEvents(em, [cancelled(orderId, now)])
-    return 'cancelled-before-create'
-  }
+export interface CancelShipmentResult {
+  readonly outcome: CancelShipmentOutcome
+  /** The answer: `fulfillment.cancelled` or `fulfillment.cancel_refused`. */
+  readonly event: CloudEvent
+  /** The CANCELLED record of an order that had no shipment yet. */
+  readonly insert?: NewShipment
+  /** The change to the order's shipment, if any. */
+  readonly change?: ShipmentChange
+}
 
-  const decision = cancelDecision(shipment.status)
-  if (decision === 'refuse') {
-    enqueueEvents(em, [refused(shipment, now)])
-    return 'refused'
+/**
+ * Decides a cancel command against the order's current shipment (`undefined`: none). Every
+ * cancel command gets exactly one answer, so the saga, which asked, always hears back; a
+ * redelivered command is stopped by the inbox before it gets here.
+ */
+export function cancelShipment(current: ShipmentState | undefined, orderId: string, now: Date, shipmentId: string = randomUUID()): CancelShipmentResult {
+  if (!current) {
+    const insert: NewShipment = { orderId, shipmentId, status: 'CANCELLED', items: null, shippingAddress: null, nextStepAt: null }
+    return { outcome: 'cancelled-before-create', event: cancelled(orderId, now), insert }
   }
-  if (decision === 'cancel') {
-    shipment.status = 'CANCELLED'
-    shipment.nextStepAt = null
-  }
-  enqueueEvents(em, [cancelled(orderId, now)])
-  return decision === 'cancel' ? 'cancelled' : 'already-cancelled'
+  const decision = cancelDecision(current.status)
+  if (decision === 'refuse') return { outcome: 'refused', event: refused(current, now) }
+  if (decision === 'already-cancelled') return { outcome: 'already-cancelled', event: cancelled(current.orderId, now) }
+  return { outcome: 'cancelled', event: cancelled(current.orderId, now), change: { status: 'CANCELLED', nextStepAt: null } }
 }
 
 const cancelled = (orderId: string, time: Date): CloudEvent =>
   makeEvent(ShipmentCancelled, { source: EVENT_SOURCE, subject: orderId, time, data: { orderId } })
 
-function refused(shipment: IShipment, time: Date): CloudEvent {
+function refused(shipment: ShipmentState, time: Date): CloudEvent {
   // cancelDecision refuses only these two; anything else here is a bug worth failing loudly.
   if (shipment.status !== 'SHIPPED' && shipment.status !== 'DELIVERED') throw new Error(`cannot refuse a cancel in status ${shipment.status}`)
   return makeEvent(ShipmentCancelRefused, {

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { LockMode } from '@mikro-orm/core'
-import type { EntityManager } from '@mikro-orm/postgresql'
-import { ShipmentPicking, type CreateShipment, type DataOf } from '@orderflow/contracts'
-import { captureTraceContext, enqueueEvents } from '@orderflow/db'
-import { Shipment } from '../entities/shipment.entity.js'
+import { ShipmentPicking, type CloudEvent, type CreateShipment, type DataOf } from '@orderflow/contracts'
 import { after, type ShipmentSchedule } from './schedule.js'
 import { stepEvent } from './shipment-events.js'
+import type { NewShipment, ShipmentState } from './shipment-state.js'
 
 /**
  * `created`: a new shipment is being picked. `exists`: the order already has one (a second
@@ -14,34 +11,30 @@ import { stepEvent } from './shipment-events.js'
  */
 export type CreateShipmentOutcome = 'created' | 'exists' | 'cancelled'
 
+export type CreateShipmentResult =
+  | { readonly outcome: 'created'; readonly shipment: NewShipment; readonly event: CloudEvent }
+  | { readonly outcome: 'exists' | 'cancelled' }
+
 /**
- * Starts the order's shipment (PICKING, first step scheduled) and enqueues `fulfillment.picking`,
- * in the caller's transaction. Two creates (or a create and a cancel) for one order racing each
- * other meet on the order id, the primary key: the loser's insert fails, its transaction rolls
- * back and its redelivery finds the winner's row.
+ * Decides a create command against the order's current shipment (`undefined`: none): a first
+ * create starts a PICKING shipment, first step scheduled, and announces `fulfillment.picking`;
+ * anything after it changes nothing — the order id is the key, so an order ships at most once.
  */
-export async function createShipment(
-  em: EntityManager,
+export function createShipment(
+  current: ShipmentState | undefined,
   command: DataOf<typeof CreateShipment>,
   schedule: ShipmentSchedule,
-  now = new Date(),
-): Promise<CreateShipmentOutcome> {
-  const existing = await em.findOne(Shipment, { orderId: command.orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-  if (existing) return existing.status === 'CANCELLED' ? 'cancelled' : 'exists'
-
-  const shipment = em.create(Shipment, {
+  now: Date,
+  shipmentId: string = randomUUID(),
+): CreateShipmentResult {
+  if (current) return { outcome: current.status === 'CANCELLED' ? 'cancelled' : 'exists' }
+  const shipment: NewShipment = {
     orderId: command.orderId,
-    shipmentId: randomUUID(),
+    shipmentId,
     status: 'PICKING',
-    carrier: null,
-    trackingNumber: null,
     items: command.items,
     shippingAddress: command.shippingAddress ?? null,
     nextStepAt: after(now, schedule.shipAfterMs),
-    traceContext: captureTraceContext(),
-    createdAt: now,
-    updatedAt: now,
-  })
-  enqueueEvents(em, [stepEvent(ShipmentPicking, shipment, now)])
-  return 'created'
+  }
+  return { outcome: 'created', shipment, event: stepEvent(ShipmentPicking, shipment, now) }
 }

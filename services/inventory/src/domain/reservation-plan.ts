@@ -16,6 +16,12 @@ export interface UnavailableLine {
   readonly available: number
 }
 
+/** Why an order was rejected, kept so a repeated reserve command gets the same answer, word for word. */
+export interface StoredRejection {
+  reason: RejectionReason
+  unavailable: UnavailableLine[]
+}
+
 export type ReservationPlan =
   | { readonly kind: 'reserve'; readonly lines: readonly StockLine[] }
   | { readonly kind: 'reject'; readonly reason: RejectionReason; readonly unavailable: readonly UnavailableLine[] }

@@ -1,12 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core'
-import { HOLD_STATUSES, type RejectionReason } from '../domain/reservation-status.js'
-import type { UnavailableLine } from '../domain/reservation-plan.js'
+import type { StoredRejection } from '../domain/reservation-plan.js'
+import { HOLD_STATUSES } from '../domain/reservation-status.js'
 
-/** Why an order was rejected, kept so a repeated reserve command gets the same answer. */
-export interface StoredRejection {
-  reason: RejectionReason
-  unavailable: UnavailableLine[]
-}
+export type { StoredRejection }
 
 /**
  * The inventory's verdict on one order, with its lines in `reservations`. It exists so that every

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino'
-import type { Orm } from '@orderflow/db'
 import type { Worker } from '@orderflow/runtime'
 import type { InventoryMetrics } from '../inventory.metrics.js'
-import { expireDueReservations } from './expire-reservations.js'
+import { expireDueReservations, type ExpiryDeps } from './expire-reservations.js'
 
 export interface ExpiryWorkerOptions {
   intervalMs: number
@@ -14,13 +13,13 @@ export interface ExpiryWorkerOptions {
  * replica may run it (see {@link expireDueReservations}); a failed round is logged and the next
  * one tries again.
  */
-export function startExpiryWorker(orm: Orm, logger: Logger, metrics: InventoryMetrics, opts: ExpiryWorkerOptions): Worker {
+export function startExpiryWorker(deps: ExpiryDeps, logger: Logger, metrics: InventoryMetrics, opts: ExpiryWorkerOptions): Worker {
   let running: Promise<void> | undefined
   let stopped = false
   const sweep = async () => {
     let total = 0
     for (let n = opts.batchSize; n === opts.batchSize && !stopped; ) {
-      n = await expireDueReservations(orm, opts.batchSize)
+      n = await expireDueReservations(deps, opts.batchSize)
       total += n
     }
     if (total > 0) metrics.reservation('expired', total)

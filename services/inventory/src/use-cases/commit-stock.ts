@@ -1,10 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql'
-import { makeEvent, StockCommitted } from '@orderflow/contracts'
-import { enqueueEvents } from '@orderflow/db'
+import { makeEvent, StockCommitted, type CloudEvent } from '@orderflow/contracts'
+import type { OrderBook } from '../domain/order-book.js'
 import type { HoldStatus } from '../domain/reservation-status.js'
-import { shiftStock } from '../repositories/stock.sql.js'
 import { EVENT_SOURCE } from '../service-info.js'
-import { lockOrderHold } from './order-holds.js'
 
 export type CommitOutcome =
   | { kind: 'committed'; repeated: boolean }
@@ -13,18 +10,16 @@ export type CommitOutcome =
 
 /**
  * The order is confirmed: its reserved units leave the books (`on_hand` and `reserved` both
- * drop, `available` is unchanged). A repeated commit answers again without a second effect.
+ * drop, `available` is unchanged). A repeated commit answers again without a second effect; an
+ * order that holds nothing gets no answer (the caller decides what that means).
  */
-export async function commitStock(em: EntityManager, orderId: string): Promise<CommitOutcome> {
-  const { hold, lines } = await lockOrderHold(em, orderId)
-  if (!hold || (hold.status !== 'RESERVED' && hold.status !== 'COMMITTED')) return { kind: 'not-held', status: hold?.status ?? null }
+export function commitStock(book: OrderBook, orderId: string): { outcome: CommitOutcome; events: readonly CloudEvent[] } {
+  const hold = book.hold(orderId)
+  if (!hold || (hold.status !== 'RESERVED' && hold.status !== 'COMMITTED')) return { outcome: { kind: 'not-held', status: hold?.status ?? null }, events: [] }
   const repeated = hold.status === 'COMMITTED'
   if (!repeated) {
-    await shiftStock(em, lines.map((l) => ({ sku: l.sku, onHand: -l.quantity, reserved: -l.quantity })))
-    for (const line of lines) line.status = 'COMMITTED'
-    hold.status = 'COMMITTED'
-    hold.expiresAt = null
+    for (const l of hold.lines) book.shift(l.sku, -l.quantity, -l.quantity)
+    book.settle(orderId, 'COMMITTED')
   }
-  enqueueEvents(em, [makeEvent(StockCommitted, { source: EVENT_SOURCE, subject: orderId, data: { orderId } })])
-  return { kind: 'committed', repeated }
+  return { outcome: { kind: 'committed', repeated }, events: [makeEvent(StockCommitted, { source: EVENT_SOURCE, subject: orderId, data: { orderId } })] }
 }

@@ -10,30 +10,30 @@ export const ordersConsumer: ConsumerSpec = {
   description: "Remembers each order's recipient for the mails that follow",
 }
 
-// Mail handlers wait on an SMTP server: the ack wait covers a full session at SMTP_TIMEOUT_MS
-// (connect, greeting, exchange); retries back off to minutes, so a mail server down for a
-// while (or an order.created still on its way) costs retries, not mails.
+// The mail consumers only record (the mail sender does the SMTP), so they are short
+// transactions too; but an event that overtook its order's order.created (which travels on
+// another consumer) waits for it: retries back off to minutes, for about half an hour, before
+// the event is dead-lettered.
 const mail = {
-  ackWaitMs: 60_000,
+  ...SHORT_TRANSACTION_DELIVERY,
   maxDeliver: 10,
   backoffMs: [1_000, 5_000, 30_000, 60_000, 300_000],
-  maxAckPending: 64,
 } as const
 
-/** The saga's verdicts: confirmed, failed, cancelled. */
+/** The saga's verdicts: confirmed, failed, cancelled (any other saga event is acknowledged without effect). */
 export const sagaConsumer: ConsumerSpec = {
   ...mail,
   stream: Streams.ORDERS.name,
   durable: 'notification-saga',
   filterSubjects: [ORDER_SAGA_SUBJECTS],
-  description: "Mails the customer the saga's verdict on the order",
+  description: "Records the mail of the saga's verdict on the order",
 }
 
-/** Shipment progress: shipped, delivered. */
+/** Shipment progress: shipped, delivered (picking, cancelled, cancel refused are acknowledged without effect). */
 export const shipmentsConsumer: ConsumerSpec = {
   ...mail,
   stream: Streams.FULFILLMENT.name,
   durable: 'notification-shipments',
   filterSubjects: ['fulfillment.evt.>'],
-  description: 'Mails the customer when the order ships and is delivered',
+  description: 'Records the mails of the order shipped and delivered',
 }

@@ -1,69 +1,67 @@
-import { processBatchOnce, processOnce, type Orm } from '@orderflow/db'
-import type { BatchHandler, EventHandler } from '@orderflow/messaging'
+import type { CloudEvent } from '@orderflow/contracts'
+import { lockOrder, type BatchTx } from '@orderflow/db'
+import type { Consumer, ConsumerSpec } from '@orderflow/messaging'
 import type { Logger } from 'pino'
-import { noticeOf } from '../domain/notice.js'
-import type { Mailer } from '../mail/mailer.js'
-import { deliverNotification, deliverNotifications, type DeliveryOutcome } from '../use-cases/deliver-notification.js'
-import { recordNotification } from '../use-cases/record-notification.js'
-import { loadRecipients } from '../use-cases/remember-recipient.js'
+import { noticeOf, type Notice } from '../domain/notice.js'
+import { RecipientUnknownError } from '../notification.errors.js'
+import { loadRecipients, recordNotifications } from '../use-cases/notifications.sql.js'
+import { notificationOf, type NewNotification } from '../use-cases/record-notification.js'
+import { eventTypesOn } from './event-types.js'
 
-/**
- * Handles a saga or shipment event in two steps, because a mail cannot take part in a database
- * transaction:
- *
- * 1. `processOnce`: the rendered notification (PENDING) and the inbox row commit together. The
- *    inbox guards the *recording*: a redelivery never renders or stores a second notification.
- *    An unknown recipient throws inside it, so neither row is written and the retry starts over.
- * 2. `deliverNotification`: runs on every delivery, duplicate or not, and is guarded by the
- *    notification's own status instead: PENDING or FAILED is sent (again), SENT is left alone.
- *
- * Had the inbox row waited for the send instead, a failed send would leave no trace of the
- * attempt; had it guarded the send too, a send that failed after the recording committed would
- * never be retried. This way a failed send is retried by the consumer's backoff and a sent one
- * is never repeated.
- */
-export function notifyHandler(orm: Orm, mailer: Mailer, consumer: string): EventHandler {
-  return async (event, ctx) => {
-    const notice = noticeOf(event)
-    if (!notice) {
-      ctx.logger.debug('event calls for no notification; acknowledged')
-      return
-    }
-    const recorded = await processOnce(orm, { consumer, eventId: event.id }, (em) => recordNotification(em, event.id, notice))
-    const outcome = await deliverNotification(orm, mailer, event.id)
-    report(outcome, notice.kind, recorded.duplicate, ctx.logger)
-  }
+export interface NotifyConsumerOptions {
+  readonly logger: Logger
+  /** @default the system clock */
+  readonly now?: () => Date
 }
 
 /**
- * The same two steps for a batch, each one transaction: every notification is recorded, then
- * every one is sent. Whatever fails — an unknown recipient, a refused send — fails the batch,
- * and its events go through {@link notifyHandler} one by one; the notifications already recorded
- * or sent are then recognised, so nothing is recorded or sent twice.
+ * The saga's verdicts or the shipments' steps (`spec` says which), two statements a batch:
+ * (1) the inbox and the recipients of the batch's orders; (2) one rendered notification per
+ * event that calls for a mail, PENDING and due at once. The mail sender sends it after the
+ * commit (see `send-due-mails.ts`): a mail cannot take part in a transaction, and a batch that
+ * sent mail and then rolled back would send it again when re-run.
+ *
+ * The inbox records each event once, and `notifications.event_id` is unique: however often an
+ * event arrives, it is one notification, so one mail. An event whose order's `order.created`
+ * has not been seen yet (it travels on another consumer) throws {@link RecipientUnknownError}
+ * before anything is written: the batch rolls back and the event is retried with the spec's
+ * backoff until the recipient is known. The other events of the spec's subjects (a saga step,
+ * picking, a cancelled shipment) are acknowledged without effect.
  */
-export function notifyBatchHandler(orm: Orm, mailer: Mailer, consumer: string): BatchHandler {
-  return async (deliveries) => {
-    const noticed = deliveries.flatMap((delivery) => {
-      const notice = noticeOf(delivery.event)
-      return notice ? [{ id: delivery.event.id, delivery, notice }] : []
-    })
-    const recorded = await processBatchOnce(orm, consumer, noticed, async (em, fresh) => {
-      await loadRecipients(em, fresh.map((n) => n.notice.orderId))
-      for (const { id, delivery, notice } of fresh) await delivery.traced(() => recordNotification(em, id, notice))
-      return new Set(fresh.map((n) => n.id))
-    })
-    const outcomes = await deliverNotifications(
-      orm,
-      mailer,
-      noticed.map(({ id, delivery }) => ({ eventId: id, traced: delivery.traced })),
-    )
-    noticed.forEach(({ id, delivery, notice }, i) => report(outcomes[i] ?? 'missing', notice.kind, !recorded.has(id), delivery.context.logger))
+export function notifyConsumer(spec: ConsumerSpec, options: NotifyConsumerOptions): Consumer<CloudEvent, BatchTx> {
+  const types = eventTypesOn(spec.filterSubjects)
+  const clock = options.now ?? (() => new Date())
+  const logger = options.logger.child({ consumer: spec.durable })
+  return {
+    spec,
+    accepts: (event): event is CloudEvent => types.has(event.type),
+    async handle(batch, tx) {
+      const mails: { event: CloudEvent; notice: Notice }[] = []
+      for (const { event } of batch) {
+        const notice = noticeOf(event)
+        if (notice) mails.push({ event, notice })
+        else logger.debug({ event_id: event.id, event_type: event.type }, 'event calls for no mail; acknowledged')
+      }
+      const claimed = await tx.claim(loadRecipients(lockOrder(mails.map((m) => m.notice.orderId))))
+      if (mails.length === 0) return
+      const recipients = new Map(claimed.rows.map((r) => [r.orderId.toLowerCase(), r.email]))
+      const fresh: NewNotification[] = []
+      for (const { event, notice } of mails) {
+        if (!claimed.isNew(event.id)) {
+          logger.debug({ event_id: event.id, order_id: notice.orderId }, 'event already recorded')
+          continue
+        }
+        const recipient = recipients.get(notice.orderId.toLowerCase())
+        if (recipient === undefined) throw new RecipientUnknownError(notice.orderId)
+        fresh.push(notificationOf(event.id, notice, recipient))
+        logger.debug({ event_id: event.id, order_id: notice.orderId, kind: notice.kind }, 'notification recorded')
+      }
+      await recordNotifications(
+        tx,
+        fresh,
+        mails.map((m) => m.event.id),
+        clock(),
+      )
+    },
   }
 }
-
-function report(outcome: DeliveryOutcome, kind: string, duplicate: boolean, logger: Logger): void {
-  if (outcome === 'sent') logger.info({ kind }, 'notification sent')
-  else if (outcome === 'already-sent') logger.debug('notification already sent')
-  else if (duplicate) logger.warn('event recorded in the inbox but its notification is gone; nothing sent')
-}
-

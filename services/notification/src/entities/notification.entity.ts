@@ -3,7 +3,8 @@ import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../domain/notice.js'
 
 /**
  * One mail the customer is owed, rendered once and kept with its delivery status: the history
- * the API shows, and the thing a retry re-sends (never re-rendered, so a retry sends the same mail).
+ * the API shows, and what the mail sender sends — and re-sends after a refusal, never
+ * re-rendered, so every attempt is the same mail under the same Message-ID.
  */
 export const Notification = defineEntity({
   name: 'Notification',
@@ -28,17 +29,28 @@ export const Notification = defineEntity({
     /** The Message-ID the mail was sent with, to find it in the mail server's logs. */
     messageId: p.string().length(300).nullable(),
     sentAt: p.datetime().nullable(),
+    /**
+     * When the mail sender next tries to send it: set when it is recorded and after a refused
+     * attempt; null once SENT, or once the sender gave it up (a replay of its event sets it again).
+     */
+    nextAttemptAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
   },
-  // The API lists an order's notifications oldest first.
-  indexes: [{ properties: ['orderId', 'createdAt'] }],
+  indexes: [
+    // The API lists an order's notifications oldest first.
+    { properties: ['orderId', 'createdAt'] },
+    // What the mail sender scans: due notifications by time. Partial, so it holds only the unsent.
+    { name: 'notifications_due_idx', properties: ['nextAttemptAt'], where: 'next_attempt_at is not null' },
+  ],
   checks: [
     { name: 'notifications_sent_at_check', expression: `(status = 'SENT') = (sent_at is not null)` },
     { name: 'notifications_attempts_check', expression: `attempts >= 0` },
+    // A sent mail is never scheduled again.
+    { name: 'notifications_schedule_check', expression: `status <> 'SENT' or next_attempt_at is null` },
   ],
 })
 

@@ -1,6 +1,6 @@
 /**
- * The order's life as the customer sees it. The saga (orchestrator) decides; this service
- * projects its outcome events, so the status only ever moves forward.
+ * The order's life as the customer sees it. The order's saga decides, and the status moves with
+ * it in the same transaction (`SagaChanges`), only ever forward.
  */
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'FAILED', 'CANCELLED'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
@@ -15,9 +15,8 @@ export function isTerminal(status: OrderStatus): boolean {
 }
 
 /**
- * Whether an outcome event may move an order from `current` to `next`. Events reach us over
- * several consumers and can arrive out of order or twice; a move is taken only forward, so a
- * late CONFIRMED cannot resurrect a FAILED order and a late SHIPPED cannot undo DELIVERED.
+ * Whether the order may move from `current` to `next`. Only forward: a saga that undoes a late
+ * answer after it has failed cannot resurrect the order, and nothing undoes DELIVERED.
  */
 export function canMove(current: OrderStatus, next: OrderStatus): boolean {
   if (isTerminal(current)) return false

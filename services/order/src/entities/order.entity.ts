@@ -34,7 +34,7 @@ export const Order = defineEntity({
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
-    /** Optimistic lock: two projections of the same order cannot overwrite each other. */
+    /** Bumped by every change (the saga's SQL writes too); the hot paths lock the row instead of checking it. */
     version: p.integer().version(),
     items: () => p.oneToMany(OrderItem).mappedBy('order').orderBy({ position: 'asc' }),
     timeline: () => p.oneToMany(TimelineEntry).mappedBy('order').orderBy({ at: 'asc', id: 'asc' }),

@@ -1,4 +1,4 @@
-import type { Orm } from '@orderflow/db'
+import type { Orm, OutboxPublisher, SqlDb } from '@orderflow/db'
 import type { OrderMetrics } from '../order.metrics.js'
 import { claimKeys, type Claim, type ClaimTimes, type KeyClaimRequest } from '../idempotency/idempotency-store.js'
 import { batchWhileBusy } from './batch-while-busy.js'
@@ -20,7 +20,17 @@ export interface IntakeWrites {
 const SLOTS_PER_WRITE = 2
 const MAX_BATCH = 64
 
-export function intakeWrites(orm: Orm, times: ClaimTimes, metrics: OrderMetrics): IntakeWrites {
+export interface IntakeDeps {
+  readonly orm: Orm
+  /** The statement that stores orders runs here, outside the ORM. */
+  readonly db: SqlDb
+  /** Publishes each stored order's messages as soon as its statement has committed. */
+  readonly outbox: OutboxPublisher
+  readonly times: ClaimTimes
+  readonly metrics: OrderMetrics
+}
+
+export function intakeWrites({ orm, db, outbox, times, metrics }: IntakeDeps): IntakeWrites {
   return {
     claim: batchWhileBusy({
       slots: SLOTS_PER_WRITE,
@@ -33,7 +43,9 @@ export function intakeWrites(orm: Orm, times: ClaimTimes, metrics: OrderMetrics)
       slots: SLOTS_PER_WRITE,
       maxBatch: MAX_BATCH,
       write: async (orders) => {
-        await insertPlacedOrders(orm.em.fork(), orders)
+        // One statement is one transaction: once it returns, the orders and their messages are committed.
+        await insertPlacedOrders(db, orders)
+        outbox.publishCommitted(orders.flatMap((o) => o.placed.outbox))
         return orders.map(() => undefined)
       },
       mayBeOneItem: refusedForSomeRow,

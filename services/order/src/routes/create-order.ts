@@ -29,7 +29,7 @@ const OPERATION = 'POST /v1/orders'
  * While the database is busy, requests arriving together share each of those statements
  * (see `intakeWrites`).
  */
-export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrderRequest): Promise<CreateOrderResult> {
+export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrderRequest, stepTimeoutMs: number): Promise<CreateOrderResult> {
   const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
   if (ref) {
     const claim = await writes.claim({ ref, requestHash: requestHash(OPERATION, req.body) })
@@ -41,9 +41,9 @@ export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrd
   }
 
   try {
-    const placed = placeOrder(req.body, req.caller)
+    const placed = placeOrder(req.body, req.caller, stepTimeoutMs)
     const response: StoredResponse = { body: orderView(placed.order), location: `/v1/orders/${placed.order.id}` }
-    // One statement: the order, its event and the key's stored response commit together.
+    // One statement: the order, its saga, its messages and the key's stored response commit together.
     await writes.store({ placed, keyed: ref ? { ref, response } : undefined })
     return { ...response, replayed: false }
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Orm } from '@orderflow/db'
+import type { Orm, OutboxPublisher, SqlDb } from '@orderflow/db'
 import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
 import { OrderErrors } from '../order.errors.js'
 import type { OrderMetrics } from '../order.metrics.js'
@@ -7,6 +7,10 @@ import { decodeCursor } from '../repositories/order-cursor.js'
 import { intakeWrites } from '../repositories/intake-writes.js'
 import { requestCancel } from '../use-cases/request-cancel.js'
 import type { ClaimTimes } from '../idempotency/idempotency-store.js'
+import type { SagaMetrics } from '../saga/saga.metrics.js'
+import { Saga } from '../entities/saga.entity.js'
+import { toSagaView } from './saga-view.js'
+import { SagaView } from './saga.schemas.js'
 import { createOrder } from './create-order.js'
 import { orderLinks, toOrderView, toSummaryView } from './order-view.js'
 import {
@@ -22,16 +26,23 @@ import {
 
 export interface OrderRoutesOptions {
   orm: Orm
+  /** The database without the ORM, for intake and cancel (each a statement or two). */
+  db: SqlDb
+  /** Publishes what intake and cancel commit to the outbox, right after the commit. */
+  outbox: OutboxPublisher
   /** How long an Idempotency-Key is remembered, and held by an unfinished first request. */
   idempotency: ClaimTimes
   metrics: OrderMetrics
+  sagaMetrics: SagaMetrics
+  /** The saga's step timeout, for the deadlines intake and cancel set. */
+  stepTimeoutMs: number
 }
 
 const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
 
 /** The order API, mounted under `/v1` inside `protectedRoutes`. */
-export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempotency, metrics }) => {
-  const writes = intakeWrites(orm, idempotency, metrics)
+export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, outbox, idempotency, metrics, sagaMetrics, stepTimeoutMs }) => {
+  const writes = intakeWrites({ orm, db, outbox, times: idempotency, metrics })
   app.post(
     '/orders',
     {
@@ -58,7 +69,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempo
         caller: request.user.sub,
         idempotencyKey: request.headers['idempotency-key'],
         log: request.log,
-      })
+      }, stepTimeoutMs)
       if (result.replayed) void reply.header('idempotent-replayed', 'true')
       // A replayed body was built by toOrderView for this same schema when it was first sent.
       return reply.code(202).header('location', result.location).send(result.body as OrderView)
@@ -130,15 +141,34 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, idempo
     },
     async (request, reply) => {
       const { id } = request.params
-      const result = await orm.em.fork().transactional((em) => requestCancel(em, id, request.user.sub, request.body.reason))
+      const result = await requestCancel({ db, outbox, metrics: sagaMetrics, stepTimeoutMs }, id, request.body.reason)
       if (result.outcome === 'not-found') throw notFound(id)
       if (result.outcome === 'not-cancellable') {
         throw OrderErrors.ORDER_NOT_CANCELLABLE({
-          detail: `The order is ${result.order.status}; it can be cancelled only before it ships.`,
-          extra: { orderId: id, status: result.order.status },
+          detail: `The order is ${result.status}; it can be cancelled only before it ships.`,
+          extra: { orderId: id, status: result.status },
         })
       }
-      return reply.code(202).send({ id, status: result.order.status, cancellation: 'REQUESTED' as const, links: orderLinks(id) })
+      return reply.code(202).send({ id, status: result.status, cancellation: 'REQUESTED' as const, links: orderLinks(id) })
+    },
+  )
+
+  app.get(
+    '/orders/:id/saga',
+    {
+      // For operators: whoever decides to replay a dead letter needs to see the saga it is for.
+      onRequest: requireRoles('ops:dlq'),
+      schema: {
+        summary: "An order's saga: state, steps done, deadline, failure",
+        tags: ['orders'],
+        params: OrderIdParams,
+        response: { 200: SagaView, 400: problemResponse('Malformed order id'), 404: problemResponse('No such order') },
+      },
+    },
+    async (request) => {
+      const saga = await orm.em.fork().findOne(Saga, { order: request.params.id })
+      if (!saga) throw notFound(request.params.id)
+      return toSagaView(saga)
     },
   )
 }

@@ -1,42 +1,49 @@
 import type { ISaga } from '../entities/saga.entity.js'
-import type { SagaSteps, SagaView } from './sagas.schemas.js'
+import type { StoredProgress } from '../saga/saga-row.js'
+import type { SagaSteps, SagaView } from './saga.schemas.js'
 
-const iso = (d: Date | null | undefined) => d?.toISOString()
-
-function stepsOf(s: ISaga): SagaSteps {
-  const all: Record<keyof SagaSteps, string | undefined> = {
-    stockReserved: iso(s.reservedAt),
-    paymentAuthorized: iso(s.authorizedAt),
-    confirmed: iso(s.confirmedAt),
-    stockCommitted: iso(s.committedAt),
-    paymentCaptured: iso(s.capturedAt),
-    shipmentRequested: iso(s.shipmentRequestedAt),
-    shipped: iso(s.shippedAt),
-    delivered: iso(s.deliveredAt),
-    cancelRequested: iso(s.cancelRequestedAt),
-    cancelRefused: iso(s.cancelRefusedAt),
-    shipmentCancelRequested: iso(s.shipmentCancelRequestedAt),
-    shipmentCancelled: iso(s.shipmentCancelledAt),
-    stockReleaseRequested: iso(s.releaseRequestedAt),
-    stockReleased: iso(s.releasedAt),
-    paymentVoidRequested: iso(s.voidRequestedAt),
-    paymentVoided: iso(s.voidedAt),
-    paymentRefundRequested: iso(s.refundRequestedAt),
-    paymentRefunded: iso(s.refundedAt),
-  }
-  return Object.fromEntries(Object.entries(all).filter(([, at]) => at !== undefined))
+// The steps the view shows, from the saga's progress document.
+const STEPS: Record<keyof SagaSteps, keyof StoredProgress> = {
+  stockReserved: 'reservedAt',
+  paymentAuthorized: 'authorizedAt',
+  confirmed: 'confirmedAt',
+  stockCommitted: 'committedAt',
+  paymentCaptured: 'capturedAt',
+  shipmentRequested: 'shipmentRequestedAt',
+  shipped: 'shippedAt',
+  delivered: 'deliveredAt',
+  cancelRequested: 'cancelRequestedAt',
+  cancelRefused: 'cancelRefusedAt',
+  shipmentCancelRequested: 'shipmentCancelRequestedAt',
+  shipmentCancelled: 'shipmentCancelledAt',
+  stockReleaseRequested: 'releaseRequestedAt',
+  stockReleased: 'releasedAt',
+  paymentVoidRequested: 'voidRequestedAt',
+  paymentVoided: 'voidedAt',
+  paymentRefundRequested: 'refundRequestedAt',
+  paymentRefunded: 'refundedAt',
 }
 
-/** The saga as operators see it. The order data (email, address, items) stays out: it is the order service's to show. */
+function stepsOf(progress: StoredProgress): SagaSteps {
+  const steps: SagaSteps = {}
+  for (const [view, key] of Object.entries(STEPS) as Array<[keyof SagaSteps, keyof StoredProgress]>) {
+    const at = progress[key]
+    if (at) steps[view] = new Date(at).toISOString()
+  }
+  return steps
+}
+
+/** The saga as operators see it. The order data (email, address, items) is the order view's to show. */
 export function toSagaView(s: ISaga): SagaView {
+  const p = s.progress
   return {
-    orderId: s.orderId,
+    orderId: s.order.id,
     state: s.state,
     version: s.version,
     ...(s.deadlineAt ? { deadlineAt: s.deadlineAt.toISOString() } : {}),
-    steps: stepsOf(s),
-    ...(s.cancelReason ? { cancelReason: s.cancelReason } : {}),
-    ...(s.failureReason ? { failure: { reason: s.failureReason, message: s.failureMessage ?? '' } } : {}),
+    steps: stepsOf(p),
+    ...(p.cancelReason ? { cancelReason: p.cancelReason } : {}),
+    ...(p.failureReason ? { failure: { reason: p.failureReason as NonNullable<SagaView['failure']>['reason'], message: p.failureMessage ?? '' } } : {}),
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   }

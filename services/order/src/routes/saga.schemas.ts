@@ -1,8 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { OrderFailureReason } from '@orderflow/contracts'
-import { SAGA_STATES } from '../domain/saga.js'
-
-export const SagaParams = Type.Object({ orderId: Type.String({ format: 'uuid' }) })
+import { SAGA_STATES } from '../saga/saga.js'
 
 const At = Type.String({ format: 'date-time' })
 

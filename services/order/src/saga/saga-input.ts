@@ -1,6 +1,5 @@
 import {
   isEventOf,
-  OrderCancelRequested,
   PaymentAuthorized,
   PaymentCaptured,
   PaymentDeclined,
@@ -39,8 +38,8 @@ export type SagaInput =
 export type SagaInputKind = SagaInput['kind']
 
 /**
- * The input a (contract-checked) event means for the saga, or `undefined` for an event the saga
- * does not act on (ShipmentPicking, say). OrderCreated starts a saga and is handled apart.
+ * The input a participant's event means for the saga, or `undefined` for an event the saga does
+ * not act on (ShipmentPicking, say). A cancel comes from the order's own API, not as an event.
  */
 export function sagaInputOf(event: CloudEvent): SagaInput | undefined {
   if (isEventOf(StockReserved, event)) return { kind: 'reserved' }
@@ -56,6 +55,5 @@ export function sagaInputOf(event: CloudEvent): SagaInput | undefined {
   if (isEventOf(ShipmentDelivered, event)) return { kind: 'delivered' }
   if (isEventOf(ShipmentCancelled, event)) return { kind: 'shipment-cancelled' }
   if (isEventOf(ShipmentCancelRefused, event)) return { kind: 'shipment-cancel-refused' }
-  if (isEventOf(OrderCancelRequested, event)) return { kind: 'cancel-requested', reason: event.data.reason }
   return undefined
 }

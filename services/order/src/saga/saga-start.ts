@@ -1,12 +1,6 @@
-import { OrderCancelled, OrderFailed, ReserveStock, type DataOf, type OrderCreated } from '@orderflow/contracts'
+import { OrderFailed, ReserveStock, type DataOf, type OrderCreated } from '@orderflow/contracts'
 import { HumanMessages } from './saga-messages.js'
 import { message, nextDeadline, type Clock, type Outgoing, type SagaOrder, type SagaOutcome, type SagaProgress } from './saga.js'
-
-/** A cancel that arrived before its order's `order.created` (the streams do not order across subjects). */
-export interface EarlyCancel {
-  readonly requestedAt: Date
-  readonly reason?: string | null
-}
 
 export interface SagaStart {
   readonly saga: SagaOrder & SagaProgress
@@ -15,12 +9,11 @@ export interface SagaStart {
 }
 
 /**
- * The saga of a new order. It starts RESERVING with ReserveStock sent — unless the order was
- * cancelled already (nothing was done, so it is CANCELLED at once) or cannot be paid (FAILED
- * INVALID_ORDER at once: checking here rather than after the reservation holds no stock for an
- * order that can never go through).
+ * The saga of a new order, started in the order's own transaction. It starts RESERVING with
+ * ReserveStock sent — unless the order cannot be paid (FAILED INVALID_ORDER at once: checking
+ * here rather than after the reservation holds no stock for an order that can never go through).
  */
-export function startSaga(order: DataOf<typeof OrderCreated>, early: EarlyCancel | undefined, clock: Clock): SagaStart {
+export function startSaga(order: DataOf<typeof OrderCreated>, clock: Clock): SagaStart {
   const base: SagaOrder = {
     orderId: order.orderId,
     customerEmail: order.email,
@@ -29,13 +22,6 @@ export function startSaga(order: DataOf<typeof OrderCreated>, early: EarlyCancel
     items: order.items,
     paymentToken: order.payment?.token ?? null,
     shippingAddress: order.shippingAddress ?? null,
-  }
-  if (early) {
-    return {
-      saga: { ...base, paymentToken: null, state: 'CANCELLED', cancelRequestedAt: early.requestedAt, cancelReason: early.reason ?? null },
-      send: [message(OrderCancelled, { orderId: order.orderId, ...(early.reason ? { reason: early.reason } : {}) })],
-      outcome: 'CANCELLED',
-    }
   }
   if (!order.payment) {
     return {

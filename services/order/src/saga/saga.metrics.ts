@@ -1,10 +1,17 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import { SAGA_STATES, TERMINAL_STATES, type SagaState } from '../domain/saga.js'
-import type { SagaResult } from '../use-cases/saga-result.js'
+import { SAGA_STATES, TERMINAL_STATES, type FailureReason, type SagaOutcome, type SagaState } from './saga.js'
+
+/** A saga that reached an outcome, for the metrics (counted once its transaction committed). */
+export interface SagaOutcomeRecord {
+  readonly outcome: SagaOutcome
+  readonly failureReason?: FailureReason | null | undefined
+  /** When the saga started (the order was placed). */
+  readonly startedAt: Date
+}
 
 export interface SagaMetrics {
   /** Counts an outcome the saga reached (after its transaction committed). */
-  record(result: SagaResult): void
+  record(result: SagaOutcomeRecord): void
 }
 
 const byRegistry = new WeakMap<Registry, SagaMetrics>()
@@ -20,7 +27,7 @@ export function sagaMetrics(registry: Registry, countInFlight: () => Promise<Rea
   if (known) return known
   const duration = new Histogram({
     name: 'saga_duration_seconds',
-    help: 'Time from order.created to the saga reaching an outcome',
+    help: 'Time from the order being placed to its saga reaching an outcome',
     labelNames: ['outcome'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3_600, 86_400, 604_800],
     registers: [registry],
@@ -43,7 +50,6 @@ export function sagaMetrics(registry: Registry, countInFlight: () => Promise<Rea
   })
   const metrics: SagaMetrics = {
     record(result) {
-      if (result.kind !== 'applied' || !result.outcome) return
       const reason = result.outcome === 'FAILED' ? (result.failureReason ?? 'UNKNOWN') : 'none'
       finished.inc({ outcome: result.outcome, reason })
       duration.observe({ outcome: result.outcome }, Math.max(0, Date.now() - result.startedAt.getTime()) / 1000)

@@ -1,64 +1,112 @@
-import { AuthorizePayment, CapturePayment, isEventOf, RefundPayment, VoidPayment, type CloudEvent, type MessageDefinition } from '@orderflow/contracts'
-import type { Orm } from '@orderflow/db'
-import { PermanentError, type EventHandler } from '@orderflow/messaging'
-import type { PaymentProvider } from '../provider/payment-provider.js'
+import type { RawBuilder } from 'kysely'
+import { AuthorizePayment, CapturePayment, isEventOf, RefundPayment, VoidPayment, type CloudEvent } from '@orderflow/contracts'
+import type { BatchTx } from '@orderflow/db'
+import { PermanentError, type Consumer, type ConsumerSpec, type Delivery } from '@orderflow/messaging'
 import { ProviderRejectedError } from '../provider/provider.errors.js'
-import { authorizePayment } from '../use-cases/authorize-payment.js'
+import { lockOrCreatePayments, lockPayments, writePaymentChanges, type PaymentRow } from '../repositories/payments.sql.js'
+import { authorizePayments, paymentsToAuthorize, type AuthorizeCommand } from '../use-cases/authorize-payment.js'
+import type { CommandDeps } from '../use-cases/command-deps.js'
+import { PaymentBatch } from '../use-cases/payment-batch.js'
 import { PaymentCommandRefusedError } from '../use-cases/payment-command.errors.js'
-import { capturePayment, refundPayment } from '../use-cases/settle-payment.js'
-import { voidPayment } from '../use-cases/void-payment.js'
-import { KeyedQueue } from './keyed-queue.js'
+import { capturePayments, refundPayments, type CaptureCommand, type RefundCommand } from '../use-cases/settle-payment.js'
+import { paymentsToVoid, voidPayments, type VoidCommand } from '../use-cases/void-payment.js'
+import { authorizeSpec, captureSpec, refundSpec, voidSpec } from './consumer-specs.js'
 
-export interface CommandHandlerDeps {
-  orm: Orm
-  provider: PaymentProvider
-  /** The durable consumer's name: the inbox key's first half. */
-  consumer: string
+interface CommandConsumer<E extends CloudEvent> {
+  readonly spec: ConsumerSpec
+  readonly accepts: (event: CloudEvent) => event is E
+  /** Statement one's load: the payments the commands concern, locked in order-id order. */
+  readonly load: (commands: readonly E[]) => RawBuilder<PaymentRow>
+  /** Applies the new commands, in delivery order, to the batch's payments (asking the provider). */
+  readonly run: (batch: PaymentBatch, commands: readonly Delivery<E>[], deps: CommandDeps) => Promise<void>
 }
 
-type Run = (deps: CommandHandlerDeps, event: CloudEvent) => Promise<string>
-
 /**
- * Runs one payment command. A command that can never apply (its payment is in the wrong state,
- * the provider refused for good) is dead-lettered at once; anything else that fails — the
- * provider unavailable, timed out or behind an open breaker — is retried with the consumer's
- * backoff. Within this process, one consumer handles one order's commands one at a time, so a
- * duplicate waits for the first copy and then finds it processed instead of calling the provider
- * again; across replicas, the provider's idempotency per order keeps it to one charge.
+ * A payment command consumer. Per batch: statement one records the events in the inbox and
+ * locks (creating where the command does) the payments of the batch's orders; the provider is
+ * asked, side by side, while those locks are held — one order's commands, in this process or
+ * any other, wait for each other on them; statement two writes the new statuses, the provider
+ * calls' records and the events. A command that can never apply (its payment is in the wrong
+ * state, the provider refused for good) is dead-lettered at once; anything else that fails —
+ * the provider unavailable, timed out or behind an open breaker — is retried with the
+ * consumer's backoff, and the provider, asked again under the same keys, moves no money twice.
  */
-function commandHandler(definition: MessageDefinition, run: Run) {
-  return (deps: CommandHandlerDeps): EventHandler => {
-    const perOrder = new KeyedQueue()
-    return async (event, ctx) => {
-      if (event.type !== definition.type) throw new PermanentError(`${deps.consumer} handles ${definition.type}, not ${event.type}`)
+function commandConsumer<E extends CloudEvent>(c: CommandConsumer<E>, deps: CommandDeps): Consumer<E, BatchTx> {
+  return {
+    spec: c.spec,
+    accepts: c.accepts,
+    async handle(deliveries, tx) {
+      const claimed = await tx.claim(c.load(deliveries.map((d) => d.event)))
+      const fresh = newCommands(deliveries, (id) => claimed.isNew(id))
+      if (fresh.length === 0) {
+        deps.logger.debug({ events: deliveries.length }, 'commands already processed')
+        return
+      }
+      const batch = new PaymentBatch(claimed.rows)
       try {
-        const outcome = await perOrder.run(event.subject, () => run(deps, event))
-        if (outcome === 'duplicate') ctx.logger.debug('command already processed')
-        else ctx.logger.info({ outcome }, 'payment command processed')
+        await c.run(batch, fresh, deps)
       } catch (error) {
-        if (error instanceof PaymentCommandRefusedError || error instanceof ProviderRejectedError) {
-          throw new PermanentError(error.message, { cause: error })
-        }
+        if (error instanceof PaymentCommandRefusedError || error instanceof ProviderRejectedError) throw new PermanentError(error.message, { cause: error })
         throw error
       }
-    }
+      await writePaymentChanges(tx, batch.changes())
+    },
   }
 }
 
-const key = (deps: CommandHandlerDeps, event: CloudEvent) => ({ consumer: deps.consumer, eventId: event.id })
+/** The batch's deliveries not handled before, each event once (a batch may hold two copies of one). */
+function newCommands<E extends CloudEvent>(deliveries: readonly Delivery<E>[], isNew: (eventId: string) => boolean): Delivery<E>[] {
+  const seen = new Set<string>()
+  return deliveries.filter((d) => {
+    const id = d.event.id.toLowerCase()
+    if (seen.has(id) || !isNew(id)) return false
+    seen.add(id)
+    return true
+  })
+}
 
-export const authorizeHandler = commandHandler(AuthorizePayment, (deps, event) =>
-  isEventOf(AuthorizePayment, event) ? authorizePayment(deps.orm, deps.provider, event.data, key(deps, event)) : Promise.resolve('ignored'),
-)
+const orderIds = (commands: readonly CloudEvent<{ orderId: string }>[]) => [...new Set(commands.map((c) => c.data.orderId.toLowerCase()))].sort()
 
-export const captureHandler = commandHandler(CapturePayment, (deps, event) =>
-  isEventOf(CapturePayment, event) ? capturePayment(deps.orm, deps.provider, event.data.orderId, key(deps, event)) : Promise.resolve('ignored'),
-)
+export const authorizeConsumer = (deps: CommandDeps): Consumer<AuthorizeCommand, BatchTx> =>
+  commandConsumer(
+    {
+      spec: authorizeSpec,
+      accepts: (event): event is AuthorizeCommand => isEventOf(AuthorizePayment, event),
+      load: (commands) => lockOrCreatePayments(paymentsToAuthorize(commands)),
+      run: authorizePayments,
+    },
+    deps,
+  )
 
-export const voidHandler = commandHandler(VoidPayment, (deps, event) =>
-  isEventOf(VoidPayment, event) ? voidPayment(deps.orm, deps.provider, event.data.orderId, key(deps, event)) : Promise.resolve('ignored'),
-)
+export const voidConsumer = (deps: CommandDeps): Consumer<VoidCommand, BatchTx> =>
+  commandConsumer(
+    {
+      spec: voidSpec,
+      accepts: (event): event is VoidCommand => isEventOf(VoidPayment, event),
+      load: (commands) => lockOrCreatePayments(paymentsToVoid(commands)),
+      run: voidPayments,
+    },
+    deps,
+  )
 
-export const refundHandler = commandHandler(RefundPayment, (deps, event) =>
-  isEventOf(RefundPayment, event) ? refundPayment(deps.orm, deps.provider, event.data.orderId, key(deps, event)) : Promise.resolve('ignored'),
-)
+export const captureConsumer = (deps: CommandDeps): Consumer<CaptureCommand, BatchTx> =>
+  commandConsumer(
+    {
+      spec: captureSpec,
+      accepts: (event): event is CaptureCommand => isEventOf(CapturePayment, event),
+      load: (commands) => lockPayments(orderIds(commands)),
+      run: capturePayments,
+    },
+    deps,
+  )
+
+export const refundConsumer = (deps: CommandDeps): Consumer<RefundCommand, BatchTx> =>
+  commandConsumer(
+    {
+      spec: refundSpec,
+      accepts: (event): event is RefundCommand => isEventOf(RefundPayment, event),
+      load: (commands) => lockPayments(orderIds(commands)),
+      run: refundPayments,
+    },
+    deps,
+  )

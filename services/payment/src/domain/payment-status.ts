@@ -1,6 +1,8 @@
 /**
- * A payment's life. AUTHORIZING is recorded before the provider is called, so a crash or a void
- * in the middle is visible; DECLINED, VOIDED and REFUNDED are final.
+ * A payment's life. AUTHORIZING is the payment while its authorization is asked for: the row is
+ * created and locked with it, and the same transaction records the answer, so other transactions
+ * wait rather than see it (a row left AUTHORIZING by an earlier version of the service is still
+ * handled). DECLINED, VOIDED and REFUNDED are final.
  */
 export const PAYMENT_STATUSES = ['AUTHORIZING', 'AUTHORIZED', 'DECLINED', 'CAPTURED', 'VOIDED', 'REFUNDED'] as const
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number]
@@ -18,15 +20,21 @@ export interface PaymentState {
   /** Null only on the row a void records for an order that was never authorized. */
   readonly amount?: number | null | undefined
   readonly providerRef?: string | null | undefined
+  /**
+   * Whether a call to authorize was recorded for the order (its failures are recorded even
+   * when the transaction that made it rolled back): the only trace an attempt leaves when a
+   * void then finds no payment and records one without an amount.
+   */
+  readonly authorizeCalled?: boolean | undefined
 }
 
 /**
  * Whether an authorization was ever started for the payment. A void that came first records a
- * VOIDED row without an amount; one with an amount may have left an authorization at the
- * provider, even one whose answer was lost.
+ * VOIDED row without an amount; one with an amount, or one for an order whose authorization was
+ * asked for (and failed, or was never answered), may have left an authorization at the provider.
  */
 export function authorizationAttempted(p: PaymentState): boolean {
-  return p.amount != null
+  return p.amount != null || p.authorizeCalled === true
 }
 
 export type AuthorizeStep =
@@ -78,11 +86,23 @@ export function voidStep(status: PaymentStatus): VoidStep {
 
 /**
  * Whether a void must reach the provider: an authorization may exist there (started, or
- * granted and not yet known to us). Voids at the provider are idempotent, so asking again
- * after a failure or a crash is safe.
+ * granted and not yet known to us). Voids at the provider are idempotent (one key per payment),
+ * so asking again after a failure or a crash is safe.
  */
 export function needsProviderVoid(p: PaymentState): boolean {
   return (p.status === 'VOIDED' || p.status === 'AUTHORIZING' || p.status === 'AUTHORIZED') && authorizationAttempted(p)
+}
+
+/**
+ * For a payment already VOIDED: whether the provider may still hold an authorization that no
+ * void has cancelled. A void that found an authorization voided it at the provider in the very
+ * transaction that recorded VOIDED, so only a void that came first — nothing attempted then,
+ * no amount — leaves a gap: an attempt that left a trace since (a failed call recorded), or an
+ * authorize command coming again (`commandRepeated`: its earlier delivery may have reached the
+ * provider before its transaction died).
+ */
+export function voidedMayStillHold(p: PaymentState, commandRepeated = false): boolean {
+  return p.status === 'VOIDED' && p.amount == null && (p.authorizeCalled === true || commandRepeated)
 }
 
 export type SettleStep = 'call-provider' | 'replay' | 'wait' | 'refuse'

@@ -8,8 +8,10 @@ export const TRANSACTION_OUTCOMES = ['SUCCEEDED', 'DECLINED', 'REJECTED', 'UNAVA
 export type TransactionOutcome = (typeof TRANSACTION_OUTCOMES)[number]
 
 /**
- * One call to the provider and how it ended: the audit trail of what was asked of the provider,
- * written right after each call, whether or not the payment's status moved.
+ * One call to the provider and how it ended: the audit trail of what was asked of the provider.
+ * An answer is written with what it caused, in the transaction that acts on it (so a retry after
+ * that transaction died does not record it twice); a failure is written aside, at once, as the
+ * transaction it happened in rolls back.
  */
 export const PaymentTransaction = defineEntity({
   name: 'PaymentTransaction',

@@ -23,8 +23,8 @@ export const Payment = defineEntity({
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
     /**
-     * Optimistic lock: the authorization is settled only if nothing (a void) changed the row
-     * since AUTHORIZING was recorded, as no transaction is held open across the provider call.
+     * Bumped by every change. The consumers serialise one order's commands with the row's lock
+     * (held across the provider call); the version tells a reader that the row moved.
      */
     version: p.integer().version(),
   },

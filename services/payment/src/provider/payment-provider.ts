@@ -3,10 +3,11 @@
  * this interface (wrapped in {@link ResilientProvider}), so the in-process simulation can be
  * replaced by a real provider's client without touching the use cases.
  *
- * Every operation is idempotent per order, as real providers make it with an idempotency key
- * (here the order id and the operation): a repeated call returns the first call's result and
- * moves no money again. That is what makes a retry after a timeout safe — the first call may
- * well have succeeded at the provider.
+ * Every request carries an idempotency key, stable per payment and operation
+ * ({@link idempotencyKey}): the provider keeps its answer per key, and a repeated request gets
+ * that same answer and moves no money again. That is what makes asking again safe — after a
+ * timeout, when the first call may well have succeeded, and after our transaction died once the
+ * provider had answered (the answer was never recorded; the retry asks, and is told the same).
  */
 export interface PaymentProvider {
   authorize(request: AuthorizeRequest, signal?: AbortSignal): Promise<AuthorizeResult>
@@ -24,10 +25,23 @@ export interface PaymentProvider {
 
 export type ProviderOperation = 'authorize' | 'capture' | 'void' | 'refund'
 
+/**
+ * The key of an operation on an order's payment: one per payment and operation, whatever the
+ * command, delivery or attempt, so every retry of it is the same request to the provider.
+ */
+export function idempotencyKey(orderId: string, operation: ProviderOperation): string {
+  return `${orderId}:${operation}`
+}
+
+/** What every request carries: the provider answers a repeated key with its first answer. */
+export interface IdempotentRequest {
+  readonly idempotencyKey: string
+}
+
 /** Why a provider refused an authorization; the customer's card decides, a retry does not help. */
 export type DeclineReason = 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS'
 
-export interface AuthorizeRequest {
+export interface AuthorizeRequest extends IdempotentRequest {
   readonly orderId: string
   /** Minor units. */
   readonly amount: number
@@ -40,7 +54,7 @@ export type AuthorizeResult =
   | { readonly outcome: 'authorized'; readonly providerRef: string }
   | { readonly outcome: 'declined'; readonly reason: DeclineReason; readonly message: string }
 
-export interface SettleRequest {
+export interface SettleRequest extends IdempotentRequest {
   readonly orderId: string
   /** The authorization's reference. */
   readonly providerRef: string
@@ -48,7 +62,7 @@ export interface SettleRequest {
   readonly currency: string
 }
 
-export interface VoidRequest {
+export interface VoidRequest extends IdempotentRequest {
   readonly orderId: string
   /** The authorization's reference, when it is known. */
   readonly providerRef?: string | undefined

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type {
   AuthorizeRequest,
   AuthorizeResult,
+  IdempotentRequest,
   PaymentProvider,
   ProviderOperation,
   ProviderReceipt,
@@ -44,12 +45,30 @@ export interface SimulatedAuthorization {
   refundRef?: string
 }
 
+/** One call that reached the provider. */
+interface Call {
+  readonly operation: ProviderOperation
+  readonly orderId: string
+  /** Answered from the idempotency keys: nothing was done again. */
+  replayed: boolean
+}
+
+/** The answer kept for an idempotency key, with the operation it answered. */
+type KeptAnswer =
+  | { readonly operation: 'authorize'; readonly result: AuthorizeResult }
+  | { readonly operation: 'capture' | 'refund'; readonly receipt: ProviderReceipt }
+  | { readonly operation: 'void' }
+
 /**
  * An in-process card provider for development, tests and load runs. Outcomes are decided by the
- * card token; each (order, operation) is idempotent as a real provider's idempotency key makes
- * it. Its books live in memory: after a restart it has forgotten every authorization, so it
- * accepts a capture, void or refund of a reference it does not know, where a real provider
- * would know it.
+ * card token. It honours idempotency keys as a real provider does: the first answer to a key is
+ * kept, and every later request with that key gets the same answer without anything being done
+ * again — a second authorization, capture or refund never happens, whatever the retries. A real
+ * provider keeps those answers on its side (for a day or so), which is what lets the service ask
+ * again after its own transaction died with the answer in it; this one keeps them in memory.
+ * Failures are not kept (a transient one may pass on the next attempt). Its books are in memory
+ * too: after a restart it has forgotten every key and authorization, so it accepts a capture, void
+ * or refund of a reference it does not know, where a real provider would know it.
  */
 export class SimulatedProvider implements PaymentProvider {
   private readonly failureRate: number
@@ -57,8 +76,9 @@ export class SimulatedProvider implements PaymentProvider {
   private readonly unavailableAttempts: number
   private readonly random: () => number
   private readonly authorizations = new Map<string, SimulatedAuthorization>()
+  private readonly answers = new Map<string, KeptAnswer>()
   private readonly unavailableSeen = new Map<string, number>()
-  private readonly callLog: { operation: ProviderOperation; orderId: string }[] = []
+  private readonly callLog: Call[] = []
 
   constructor(options: SimulatedProviderOptions = {}) {
     this.failureRate = options.failureRate ?? 0
@@ -67,9 +87,17 @@ export class SimulatedProvider implements PaymentProvider {
     this.random = options.random ?? Math.random
   }
 
-  /** Calls that reached the provider, optionally only one operation's or one order's. */
-  calls(filter: { operation?: ProviderOperation; orderId?: string } = {}): number {
-    return this.callLog.filter((c) => (!filter.operation || c.operation === filter.operation) && (!filter.orderId || c.orderId === filter.orderId)).length
+  /**
+   * Calls that reached the provider, optionally only one operation's or one order's, and only
+   * those answered from a kept answer (`replayed: true`) or only those that did something (`false`).
+   */
+  calls(filter: { operation?: ProviderOperation; orderId?: string; replayed?: boolean } = {}): number {
+    return this.callLog.filter(
+      (c) =>
+        (!filter.operation || c.operation === filter.operation) &&
+        (!filter.orderId || c.orderId === filter.orderId) &&
+        (filter.replayed === undefined || c.replayed === filter.replayed),
+    ).length
   }
 
   /** The provider's record for an order (a copy), if it ever authorized it. */
@@ -85,7 +113,74 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   async authorize(req: AuthorizeRequest, signal?: AbortSignal): Promise<AuthorizeResult> {
-    await this.enter('authorize', req.orderId, signal)
+    const call = await this.enter('authorize', req.orderId, signal)
+    const kept = this.kept(call, req)
+    if (kept?.operation === 'authorize') return kept.result
+    const result = await this.decide(req, signal)
+    this.answers.set(req.idempotencyKey, { operation: 'authorize', result })
+    return result
+  }
+
+  async capture(req: SettleRequest, signal?: AbortSignal): Promise<ProviderReceipt> {
+    const call = await this.enter('capture', req.orderId, signal)
+    const kept = this.kept(call, req)
+    if (kept?.operation === 'capture') return kept.receipt
+    const auth = this.known(req)
+    if (auth.state === 'voided') throw new ProviderRejectedError('capture', 'the authorization was voided')
+    auth.captureRef ??= `sim_cap_${randomUUID()}`
+    if (auth.state === 'authorized') auth.state = 'captured'
+    const receipt = { providerRef: auth.captureRef }
+    this.answers.set(req.idempotencyKey, { operation: 'capture', receipt })
+    return receipt
+  }
+
+  async void(req: VoidRequest, signal?: AbortSignal): Promise<void> {
+    const call = await this.enter('void', req.orderId, signal)
+    if (this.kept(call, req)) return
+    const auth = this.authorizations.get(req.orderId)
+    // A cancel by order reference with nothing authorized has nothing to do.
+    if (auth?.state === 'captured' || auth?.state === 'refunded') throw new ProviderRejectedError('void', 'the payment was captured; refund it instead')
+    if (auth) auth.state = 'voided'
+    this.answers.set(req.idempotencyKey, { operation: 'void' })
+  }
+
+  async refund(req: SettleRequest, signal?: AbortSignal): Promise<ProviderReceipt> {
+    const call = await this.enter('refund', req.orderId, signal)
+    const kept = this.kept(call, req)
+    if (kept?.operation === 'refund') return kept.receipt
+    const auth = this.known(req)
+    if (auth.state === 'authorized' || auth.state === 'voided') throw new ProviderRejectedError('refund', 'nothing was captured')
+    auth.refundRef ??= `sim_ref_${randomUUID()}`
+    auth.state = 'refunded'
+    const receipt = { providerRef: auth.refundRef }
+    this.answers.set(req.idempotencyKey, { operation: 'refund', receipt })
+    return receipt
+  }
+
+  /** Every call: counted, delayed by the latency, then perhaps failed at random. */
+  private async enter(operation: ProviderOperation, orderId: string, signal: AbortSignal | undefined): Promise<Call> {
+    const call: Call = { operation, orderId, replayed: false }
+    this.callLog.push(call)
+    if (this.latencyMs > 0) await delay(this.latencyMs, signal)
+    if (this.failureRate > 0 && this.random() < this.failureRate) throw new ProviderUnavailableError(operation, 'simulated provider failure')
+    return call
+  }
+
+  /**
+   * The answer already given to the request's key, if any (the call is then a replay). A key
+   * first used for another operation is refused, as a real provider refuses a reused key.
+   */
+  private kept(call: Call, req: IdempotentRequest): KeptAnswer | undefined {
+    const kept = this.answers.get(req.idempotencyKey)
+    if (!kept) return undefined
+    if (kept.operation !== call.operation) {
+      throw new ProviderRejectedError(call.operation, `idempotency key ${req.idempotencyKey} was used for ${kept.operation}`)
+    }
+    call.replayed = true
+    return kept
+  }
+
+  private async decide(req: AuthorizeRequest, signal: AbortSignal | undefined): Promise<AuthorizeResult> {
     switch (req.token) {
       case SimulatedTokens.DECLINE:
         return { outcome: 'declined', reason: 'CARD_DECLINED', message: 'The card was declined.' }
@@ -104,40 +199,6 @@ export class SimulatedProvider implements PaymentProvider {
       default:
         return { outcome: 'declined', reason: 'CARD_DECLINED', message: 'Unknown card token.' }
     }
-  }
-
-  async capture(req: SettleRequest, signal?: AbortSignal): Promise<ProviderReceipt> {
-    await this.enter('capture', req.orderId, signal)
-    const auth = this.known(req)
-    if (auth.state === 'voided') throw new ProviderRejectedError('capture', 'the authorization was voided')
-    auth.captureRef ??= `sim_cap_${randomUUID()}`
-    if (auth.state === 'authorized') auth.state = 'captured'
-    return { providerRef: auth.captureRef }
-  }
-
-  async void(req: VoidRequest, signal?: AbortSignal): Promise<void> {
-    await this.enter('void', req.orderId, signal)
-    const auth = this.authorizations.get(req.orderId)
-    // A cancel by order reference with nothing authorized has nothing to do.
-    if (!auth) return
-    if (auth.state === 'captured' || auth.state === 'refunded') throw new ProviderRejectedError('void', 'the payment was captured; refund it instead')
-    auth.state = 'voided'
-  }
-
-  async refund(req: SettleRequest, signal?: AbortSignal): Promise<ProviderReceipt> {
-    await this.enter('refund', req.orderId, signal)
-    const auth = this.known(req)
-    if (auth.state === 'authorized' || auth.state === 'voided') throw new ProviderRejectedError('refund', 'nothing was captured')
-    auth.refundRef ??= `sim_ref_${randomUUID()}`
-    auth.state = 'refunded'
-    return { providerRef: auth.refundRef }
-  }
-
-  /** Every call: counted, delayed by the latency, then perhaps failed at random. */
-  private async enter(operation: ProviderOperation, orderId: string, signal: AbortSignal | undefined): Promise<void> {
-    this.callLog.push({ operation, orderId })
-    if (this.latencyMs > 0) await delay(this.latencyMs, signal)
-    if (this.failureRate > 0 && this.random() < this.failureRate) throw new ProviderUnavailableError(operation, 'simulated provider failure')
   }
 
   private hold(req: AuthorizeRequest): AuthorizeResult {

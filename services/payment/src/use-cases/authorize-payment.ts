@@ -1,142 +1,114 @@
-import type { DataOf, AuthorizePayment } from '@orderflow/contracts'
-import type { EntityManager } from '@mikro-orm/postgresql'
-import { enqueueEvents, processOnce, type InboxKey, type Orm } from '@orderflow/db'
-import { authorizationAttempted, authorizeStep, type PaymentStatus } from '../domain/payment-status.js'
-import type { IPayment } from '../entities/payment.entity.js'
-import type { AuthorizeResult, PaymentProvider } from '../provider/payment-provider.js'
-import { alreadyProcessed, lockOrCreatePayment, lockPayment } from '../repositories/payments.repository.js'
+import type { AuthorizePayment, CloudEvent, DataOf } from '@orderflow/contracts'
+import type { Delivery } from '@orderflow/messaging'
+import { authorizeStep, voidedMayStillHold } from '../domain/payment-status.js'
+import { idempotencyKey, type AuthorizeResult } from '../provider/payment-provider.js'
+import type { NewPayment, PaymentRow } from '../repositories/payments.sql.js'
+import type { CommandDeps } from './command-deps.js'
+import type { PaymentBatch } from './payment-batch.js'
 import { authorizedEvent, declinedEvent, VOIDED_MESSAGE } from './payment-events.js'
-import { callProvider } from './provider-call.js'
+import { askProvider, voidCall, type ProviderCall } from './provider-call.js'
 
-export type AuthorizeCommand = DataOf<typeof AuthorizePayment>
+export type AuthorizeCommand = CloudEvent<DataOf<typeof AuthorizePayment>>
 
-export type AuthorizeOutcome = 'duplicate' | 'authorized' | 'declined' | 'replayed' | 'refused-voided'
+/** What the batch asks the provider for an order: its authorization, or a cancel of what may be held. */
+type Asked = { readonly kind: 'authorize'; readonly result: AuthorizeResult } | { readonly kind: 'cancel' }
 
-/** The payment changed under a settling authorization: a void won, so the authorization must not stand. */
-class VoidedMeanwhile extends Error {
-  override readonly name = 'VoidedMeanwhile'
-}
-
-interface Snapshot {
-  readonly status: PaymentStatus
-  readonly amount: number | null
-  readonly currency: string | null
-  readonly providerRef: string | null
+/**
+ * The payments statement one creates for orders that have none: AUTHORIZING, with the first
+ * command's amount (a later command for the order cannot change it).
+ */
+export function paymentsToAuthorize(commands: readonly AuthorizeCommand[]): NewPayment[] {
+  const first = new Map<string, NewPayment>()
+  for (const { data } of commands) {
+    if (!first.has(data.orderId)) first.set(data.orderId, { orderId: data.orderId, amount: data.amount, currency: data.currency, status: 'AUTHORIZING' })
+  }
+  return [...first.values()]
 }
 
 /**
- * Authorizes the order's payment, once per order whatever the deliveries. No transaction is held
- * across the provider call: AUTHORIZING is recorded first (so a void can see and overtake it),
- * the provider is asked, then the answer, its event and the inbox row commit together — only if
- * the payment is still AUTHORIZING. If a void got there first, an authorization the provider
- * granted is voided at the provider and the command ends in PaymentDeclined(VOIDED).
+ * Authorizes the orders' payments, once per order whatever the deliveries and commands. The
+ * payments are locked (an AUTHORIZING one was created by statement one), so the provider is
+ * asked while nobody else can touch them: a void for the order waits for the answer, then voids
+ * what was authorized. The provider is asked once per order with the payment's own key; asked
+ * again after a transaction that died, it answers the same and authorizes nothing twice.
  *
- * Transient provider failures throw, so the consumer retries with its backoff; the provider is
- * idempotent per order, so asking again never authorizes twice.
+ * A payment already authorized or declined says so again without a provider call. A voided one
+ * refuses the authorization (PaymentDeclined VOIDED) — cancelling at the provider, by order
+ * reference, whatever an attempt no void covered may have left there: one that was recorded, or
+ * one an earlier delivery of the command made before its transaction died.
  */
-export async function authorizePayment(orm: Orm, provider: PaymentProvider, cmd: AuthorizeCommand, key: InboxKey): Promise<AuthorizeOutcome> {
-  if (await alreadyProcessed(orm.em.fork(), key)) return 'duplicate'
-  const start = await startAuthorization(orm, cmd)
-  const step = authorizeStep(start.status)
-  if (step === 'replay-authorized' || step === 'replay-declined') return replayOutcome(orm, key, cmd.orderId)
-  if (step === 'refuse-voided') {
-    // A void that came first left nothing at the provider; one that overtook an attempt may have.
-    const cancel = authorizationAttempted(start) ? { providerRef: start.providerRef ?? undefined } : undefined
-    return refuseVoided(orm, provider, key, cmd.orderId, cancel)
+export async function authorizePayments(batch: PaymentBatch, commands: readonly Delivery<AuthorizeCommand>[], deps: CommandDeps): Promise<void> {
+  const answers = new Map<string, Asked>()
+  for (const { orderId, answer, record } of await askProvider(providerCalls(batch, commands, deps), deps.failedCalls)) {
+    answers.set(orderId, answer)
+    batch.record([record])
   }
-
-  // The stored amount, not the command's: a second command for the order cannot change it.
-  const result = await callProvider(
-    orm,
-    cmd.orderId,
-    'AUTHORIZE',
-    () => provider.authorize({ orderId: cmd.orderId, amount: start.amount ?? cmd.amount, currency: start.currency ?? cmd.currency, token: cmd.token }),
-    (r) => (r.outcome === 'authorized' ? { outcome: 'SUCCEEDED', providerRef: r.providerRef } : { outcome: 'DECLINED', error: `${r.reason}: ${r.message}` }),
-  )
-  try {
-    return await settleAuthorization(orm, key, cmd.orderId, result)
-  } catch (error) {
-    if (!(error instanceof VoidedMeanwhile)) throw error
-    const cancel = result.outcome === 'authorized' ? { providerRef: result.providerRef } : undefined
-    return refuseVoided(orm, provider, key, cmd.orderId, cancel)
-  }
-}
-
-/** First, short transaction: the payment exists and is AUTHORIZING, or says what it already is. */
-async function startAuthorization(orm: Orm, cmd: AuthorizeCommand): Promise<Snapshot> {
-  return orm.em.fork().transactional(async (em) => {
-    const { payment } = await lockOrCreatePayment(em, { orderId: cmd.orderId, amount: cmd.amount, currency: cmd.currency, status: 'AUTHORIZING' })
-    return { status: payment.status, amount: payment.amount ?? null, currency: payment.currency ?? null, providerRef: payment.providerRef ?? null }
-  })
-}
-
-/** Second transaction: the provider's answer, if the payment is still waiting for it. */
-async function settleAuthorization(orm: Orm, key: InboxKey, orderId: string, result: AuthorizeResult): Promise<AuthorizeOutcome> {
-  const done = await processOnce(orm, key, async (em) => {
-    const payment = await lockPayment(em, orderId)
-    if (!payment) throw new Error(`payment of order ${orderId} vanished while authorizing`)
-    const now = authorizeStep(payment.status)
-    // Thrown to roll the inbox row back: the void at the provider comes first, outside any transaction.
-    if (now === 'refuse-voided') throw new VoidedMeanwhile(`payment of order ${orderId} was voided while authorizing`)
-    // Another delivery settled it first (both asked the provider, which answered both the same).
-    if (now !== 'call-provider') return replay(em, payment)
-    if (result.outcome === 'authorized') {
-      payment.status = 'AUTHORIZED'
-      payment.providerRef = result.providerRef
-      enqueueEvents(em, [authorizedEvent(payment)])
-      return 'authorized' as const
+  for (const delivery of commands) {
+    const { orderId } = delivery.event.data
+    const payment = batch.get(orderId)
+    const at = { order_id: payment.orderId, event_id: delivery.event.id }
+    switch (authorizeStep(payment.status)) {
+      case 'call-provider': {
+        const asked = answers.get(payment.orderId)
+        if (asked?.kind !== 'authorize') throw new Error(`the provider was not asked to authorize order ${orderId}`)
+        const { result } = asked
+        if (result.outcome === 'authorized') {
+          batch.emit(delivery, authorizedEvent(batch.move(orderId, { status: 'AUTHORIZED', providerRef: result.providerRef })))
+          deps.logger.debug(at, 'payment authorized')
+        } else {
+          batch.move(orderId, { status: 'DECLINED', declineReason: result.reason, declineMessage: result.message })
+          batch.emit(delivery, declinedEvent(payment.orderId, result.reason, result.message))
+          deps.logger.info({ ...at, reason: result.reason }, 'payment declined')
+        }
+        break
+      }
+      case 'replay-authorized':
+        batch.emit(delivery, authorizedEvent(payment))
+        deps.logger.debug(at, 'authorization replayed')
+        break
+      case 'replay-declined':
+        batch.emit(delivery, declinedEvent(payment.orderId, payment.declineReason ?? 'CARD_DECLINED', payment.declineMessage ?? 'The card was declined.'))
+        deps.logger.debug(at, 'decline replayed')
+        break
+      case 'refuse-voided':
+        batch.emit(delivery, declinedEvent(payment.orderId, 'VOIDED', VOIDED_MESSAGE))
+        deps.logger.info({ ...at, cancelled: answers.has(payment.orderId) }, 'authorization refused: the payment was voided')
+        break
     }
-    payment.status = 'DECLINED'
-    payment.declineReason = result.reason
-    payment.declineMessage = result.message
-    enqueueEvents(em, [declinedEvent(orderId, result.reason, result.message)])
-    return 'declined' as const
-  })
-  return done.duplicate ? 'duplicate' : done.result
-}
-
-/**
- * The payment was voided: the authorization is refused. Whatever the provider may hold for the
- * order — the authorization just granted, or one whose answer an earlier delivery lost — is
- * voided there first (idempotent; by order reference when we have no authorization reference).
- */
-async function refuseVoided(
-  orm: Orm,
-  provider: PaymentProvider,
-  key: InboxKey,
-  orderId: string,
-  cancel: { providerRef: string | undefined } | undefined,
-): Promise<AuthorizeOutcome> {
-  const providerRef = cancel?.providerRef
-  if (cancel) await callProvider(orm, orderId, 'VOID', () => provider.void({ orderId, providerRef }), () => ({ outcome: 'SUCCEEDED', providerRef }))
-  const done = await processOnce(orm, key, async (em) => {
-    const payment = await lockPayment(em, orderId)
-    // Keeps the reference of what was voided, for whoever reads the payment later.
-    if (payment && providerRef && !payment.providerRef) payment.providerRef = providerRef
-    enqueueEvents(em, [declinedEvent(orderId, 'VOIDED', VOIDED_MESSAGE)])
-    return 'refused-voided' as const
-  })
-  return done.duplicate ? 'duplicate' : done.result
-}
-
-async function replayOutcome(orm: Orm, key: InboxKey, orderId: string): Promise<AuthorizeOutcome> {
-  const done = await processOnce(orm, key, async (em) => {
-    const payment = await lockPayment(em, orderId)
-    if (!payment) throw new Error(`payment of order ${orderId} vanished`)
-    return replay(em, payment)
-  })
-  return done.duplicate ? 'duplicate' : done.result
-}
-
-/** Says again what the payment's authorization came to, without asking the provider. */
-function replay(em: EntityManager, payment: IPayment): 'replayed' | 'refused-voided' {
-  if (payment.status === 'DECLINED') {
-    enqueueEvents(em, [declinedEvent(payment.orderId, payment.declineReason ?? 'CARD_DECLINED', payment.declineMessage ?? 'The card was declined.')])
-  } else if (payment.status === 'VOIDED') {
-    enqueueEvents(em, [declinedEvent(payment.orderId, 'VOIDED', VOIDED_MESSAGE)])
-    return 'refused-voided'
-  } else {
-    enqueueEvents(em, [authorizedEvent(payment)])
   }
-  return 'replayed'
+}
+
+/** At most one call per order, decided from the payment as statement one found it. */
+function providerCalls(batch: PaymentBatch, commands: readonly Delivery<AuthorizeCommand>[], deps: CommandDeps): ProviderCall<Asked>[] {
+  const calls = new Map<string, ProviderCall<Asked>>()
+  for (const { event } of commands) {
+    const cmd = event.data
+    const payment = batch.get(cmd.orderId)
+    if (calls.has(payment.orderId)) continue
+    const step = authorizeStep(payment.status)
+    if (step === 'call-provider') calls.set(payment.orderId, authorizeCall(payment, cmd, deps))
+    else if (step === 'refuse-voided' && voidedMayStillHold(payment, repeated(payment, commands))) calls.set(payment.orderId, voidCall<Asked>(payment, deps.provider, { kind: 'cancel' }))
+  }
+  return [...calls.values()]
+}
+
+/** Whether a command for the order comes again (its earlier delivery may have reached the provider). */
+function repeated(payment: PaymentRow, commands: readonly Delivery<AuthorizeCommand>[]): boolean {
+  return commands.some((d) => d.deliveryCount > 1 && d.event.data.orderId.toLowerCase() === payment.orderId)
+}
+
+function authorizeCall(payment: PaymentRow, cmd: AuthorizeCommand['data'], deps: CommandDeps): ProviderCall<Asked> {
+  const { orderId } = payment
+  // The stored amount, not the command's: a second command for the order cannot change it.
+  const request = { orderId, amount: payment.amount ?? cmd.amount, currency: payment.currency ?? cmd.currency, token: cmd.token, idempotencyKey: idempotencyKey(orderId, 'authorize') }
+  return {
+    orderId,
+    operation: 'AUTHORIZE',
+    ask: async () => ({ kind: 'authorize', result: await deps.provider.authorize(request) }),
+    describe: (asked) => {
+      if (asked.kind !== 'authorize') return { outcome: 'SUCCEEDED' }
+      const { result } = asked
+      return result.outcome === 'authorized' ? { outcome: 'SUCCEEDED', providerRef: result.providerRef } : { outcome: 'DECLINED', error: `${result.reason}: ${result.message}` }
+    },
+  }
 }

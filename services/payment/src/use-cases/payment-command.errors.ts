@@ -12,7 +12,11 @@ export class PaymentCommandRefusedError extends Error {
   }
 }
 
-/** The payment is still AUTHORIZING: the command may apply once it settles, so it is retried. */
+/**
+ * The payment is still AUTHORIZING: the command may apply once it settles, so it is retried.
+ * (An authorization in flight holds the payment's lock, so only a row an earlier version of the
+ * service left AUTHORIZING is seen so.)
+ */
 export class PaymentNotSettledError extends Error {
   override readonly name = 'PaymentNotSettledError'
   constructor(readonly orderId: string) {

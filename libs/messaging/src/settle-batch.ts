@@ -1,0 +1,254 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
+import type { JsMsg } from '@nats-io/jetstream'
+import type { CloudEvent } from '@orderflow/contracts'
+import type { Logger } from 'pino'
+import type { Consumer, Delivery, Transact } from './consumer.js'
+import type { DeadLetterReason } from './dead-letter-headers.js'
+import { describeError, type DeadLetters } from './dead-letters.js'
+import { PermanentError } from './messaging.errors.js'
+import type { MessagingMetrics } from './messaging.metrics.js'
+import { retryDelayMs, type ResolvedConsumerSpec } from './specs.js'
+import { messagingTracer, natsHeaderGetter } from './trace-headers.js'
+
+export interface SettleDeps<Tx> {
+  readonly spec: ResolvedConsumerSpec
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type is the consumer's own business
+  readonly consumer: Consumer<any, Tx>
+  readonly transact: Transact<Tx>
+  readonly logger: Logger
+  readonly deadLetters: DeadLetters
+  readonly metrics: MessagingMetrics
+}
+
+type Outcome = 'acked' | 'retried' | 'terminated'
+
+interface Received {
+  readonly msg: JsMsg
+  readonly delivery: TracedDelivery
+}
+
+const decoder = new TextDecoder()
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The envelope fields the library itself relies on (the id for the inbox, the subject for logs);
+ * the rest of the contract was checked where the event was made.
+ */
+function decode(msg: JsMsg): { ok: true; event: CloudEvent } | { ok: false; error: string } {
+  let body: unknown
+  try {
+    body = JSON.parse(decoder.decode(msg.data))
+  } catch (err) {
+    return { ok: false, error: `body is not JSON: ${describeError(err)}` }
+  }
+  const e = body as Partial<CloudEvent> | null
+  if (typeof e !== 'object' || e === null) return { ok: false, error: 'body is not a CloudEvent object' }
+  if (typeof e.id !== 'string' || !UUID.test(e.id)) return { ok: false, error: 'contract violation: id must be a UUID' }
+  if (typeof e.type !== 'string' || typeof e.subject !== 'string' || typeof e.data !== 'object' || e.data === null) {
+    return { ok: false, error: 'contract violation: type, subject and data are required' }
+  }
+  return { ok: true, event: e as CloudEvent }
+}
+
+/**
+ * Settles a batch of messages: the undecodable and the ones the consumer does not accept are
+ * dead-lettered at once; the rest are handled together in one transaction and acked, or — when
+ * that fails — one at a time, each acked, retried or dead-lettered on its own. Does not throw.
+ */
+export async function settleBatch<Tx>(msgs: readonly JsMsg[], deps: SettleDeps<Tx>): Promise<void> {
+  const started = performance.now()
+  const accepted: Received[] = []
+  // A second message with an event id already in the batch (a re-publish that outlived the
+  // duplicate window): the inbox cannot tell the two apart inside one transaction (`isNew` is
+  // true for both), so it is never handed over with its first. It is acked with the batch, or
+  // handled alone after its first, when the inbox knows it.
+  const repeats: Received[] = []
+  const ids = new Set<string>()
+  const rejected: Promise<void>[] = []
+  for (const msg of msgs) {
+    const decoded = decode(msg)
+    const error = decoded.ok ? refusal(decoded.event, deps) : decoded.error
+    if (decoded.ok && error === undefined) {
+      const received = { msg, delivery: new TracedDelivery(msg, decoded.event) }
+      const id = decoded.event.id.toLowerCase()
+      if (ids.has(id)) repeats.push(received)
+      else accepted.push(received)
+      ids.add(id)
+    } else {
+      deps.logger.warn({ subject: msg.subject, seq: msg.seq, error }, 'message dead-lettered: the consumer cannot handle it')
+      rejected.push(deadLetter(msg, deps, 'invalid', error ?? 'invalid').then((outcome) => count(msg, deps, outcome, started)))
+    }
+  }
+  if (accepted.length > 1) {
+    try {
+      await handle(accepted, deps)
+      deps.metrics.batchSize.observe({ consumer: deps.spec.durable }, accepted.length)
+      for (const r of [...accepted, ...repeats]) ack(r, deps, started)
+    } catch (err) {
+      deps.logger.debug({ err, size: accepted.length }, 'batch failed; handling its events one by one')
+      // Alone, a repeat runs after its first: the inbox then knows it.
+      for (const r of [...accepted, ...repeats]) await settleAlone(r, deps, started)
+    }
+  } else if (accepted[0]) {
+    for (const r of [accepted[0], ...repeats]) await settleAlone(r, deps, started)
+  }
+  await Promise.all(rejected)
+}
+
+function refusal<Tx>(event: CloudEvent, deps: SettleDeps<Tx>): string | undefined {
+  const accepts: (event: CloudEvent) => boolean = deps.consumer.accepts
+  return accepts(event) ? undefined : `${deps.spec.durable} does not handle ${event.type}`
+}
+
+async function handle<Tx>(batch: readonly Received[], deps: SettleDeps<Tx>): Promise<void> {
+  const deliveries = batch.map((r) => r.delivery)
+  try {
+    await deps.transact(
+      deps.spec.durable,
+      deliveries.map((d) => d.event.id),
+      (tx) => deps.consumer.handle(deliveries, tx),
+    )
+    for (const d of deliveries) d.end()
+  } catch (err) {
+    for (const d of deliveries) d.end(err)
+    throw err
+  }
+}
+
+function ack<Tx>(r: Received, deps: SettleDeps<Tx>, started: number): void {
+  r.msg.ack()
+  deps.deadLetters.forgetFailure(deliveryKey(r.msg, deps))
+  count(r.msg, deps, 'acked', started)
+}
+
+async function settleAlone<Tx>(r: Received, deps: SettleDeps<Tx>, started: number): Promise<void> {
+  const { msg } = r
+  const deliveries = msg.info.deliveryCount
+  let outcome: Outcome
+  try {
+    await handle([r], deps)
+    return ack(r, deps, started)
+  } catch (err) {
+    const log = deps.logger.child({ event_id: r.delivery.event.id, event_type: r.delivery.event.type, order_id: r.delivery.event.subject, delivery: deliveries })
+    const exhausted = deps.spec.maxDeliver > 0 && deliveries >= deps.spec.maxDeliver
+    if (err instanceof PermanentError || exhausted) {
+      log.warn({ err, deliveries }, err instanceof PermanentError ? 'permanent failure; dead-lettered' : 'deliveries exhausted; dead-lettered')
+      outcome = await deadLetter(msg, deps, err instanceof PermanentError ? 'permanent' : 'max_deliveries', describeError(err))
+    } else {
+      const delay = retryDelayMs(deps.spec, deliveries)
+      deps.deadLetters.rememberFailure(deliveryKey(msg, deps), err)
+      msg.nak(delay)
+      log.warn({ err, deliveries, retryInMs: delay }, 'handler failed; will retry')
+      outcome = 'retried'
+    }
+  }
+  count(msg, deps, outcome, started)
+}
+
+const deliveryKey = <Tx>(msg: JsMsg, deps: SettleDeps<Tx>) => ({ stream: msg.info.stream, seq: msg.seq, consumer: deps.spec.durable })
+
+function count<Tx>(msg: JsMsg, deps: SettleDeps<Tx>, outcome: Outcome, started: number): void {
+  const consumer = deps.spec.durable
+  if (msg.info.deliveryCount > 1) deps.metrics.redeliveries.inc({ consumer })
+  deps.metrics.consumerMessages.inc({ consumer, outcome })
+  deps.metrics.processingSeconds.observe({ consumer }, (performance.now() - started) / 1000)
+}
+
+/**
+ * Records the dead letter first and terminates after, so a message is never lost: when the DLQ
+ * cannot be written, the message is nak'd instead and comes back (or, after its last delivery,
+ * raises the MAX_DELIVERIES advisory the copier acts on).
+ */
+async function deadLetter<Tx>(msg: JsMsg, deps: SettleDeps<Tx>, reason: DeadLetterReason, error: string): Promise<Outcome> {
+  const origin = { subject: msg.subject, stream: msg.info.stream, seq: msg.seq, consumer: deps.spec.durable, deliveries: msg.info.deliveryCount }
+  try {
+    await deps.deadLetters.record({ reason, origin, error, data: msg.data, headers: msg.headers })
+    // No reason argument: before 2.11 the server does not parse "+TERM <reason>" and treats it
+    // as a plain nak, redelivering the message. The reason is in the dead letter instead.
+    msg.term()
+    return 'terminated'
+  } catch (err) {
+    deps.deadLetters.rememberFailure(origin, error)
+    deps.logger.error({ err, seq: msg.seq }, 'cannot write the dead letter; the message will be redelivered')
+    msg.nak(retryDelayMs(deps.spec, msg.info.deliveryCount))
+    return 'retried'
+  }
+}
+
+/**
+ * A delivery whose consumer span is only made when somebody asks for its trace context and
+ * tracing is on: with tracing off, handling an event costs no span, no context and no header
+ * parsing beyond copying the two W3C headers it carries.
+ */
+class TracedDelivery implements Delivery {
+  readonly subject: string
+  readonly streamSeq: number
+  readonly deliveryCount: number
+  #span: Span | undefined
+  #headers: Record<string, string> | undefined
+
+  constructor(
+    private readonly msg: JsMsg,
+    readonly event: CloudEvent,
+  ) {
+    this.subject = msg.subject
+    this.streamSeq = msg.seq
+    this.deliveryCount = msg.info.deliveryCount
+  }
+
+  traceContext(): Readonly<Record<string, string>> {
+    if (this.#headers) return this.#headers
+    const parent = propagation.extract(context.active(), this.msg.headers, natsHeaderGetter)
+    const span = messagingTracer().startSpan(`${this.msg.subject} process`, spanOptions(this.msg, this.event), parent)
+    const headers: Record<string, string> = {}
+    if (span.isRecording()) {
+      this.#span = span
+      propagation.inject(trace.setSpan(parent, span), headers)
+    } else {
+      span.end()
+      copyTraceHeaders(this.msg, headers, parent)
+    }
+    this.#headers = headers
+    return headers
+  }
+
+  /** Ends the consumer span, if one was made, with the batch's outcome. */
+  end(err?: unknown): void {
+    const span = this.#span
+    if (!span) return
+    if (err !== undefined) {
+      span.recordException(err instanceof Error ? err : describeError(err))
+      span.setStatus({ code: SpanStatusCode.ERROR })
+    }
+    span.end()
+    this.#span = undefined
+    this.#headers = undefined
+  }
+}
+
+function copyTraceHeaders(msg: JsMsg, out: Record<string, string>, parent: Context): void {
+  // With tracing off the extracted context only holds what the headers said: inject it again.
+  propagation.inject(parent, out)
+  if (Object.keys(out).length > 0) return
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = natsHeaderGetter.get(msg.headers, name)
+    if (typeof value === 'string') out[name] = value
+  }
+}
+
+function spanOptions(msg: JsMsg, event: CloudEvent) {
+  return {
+    kind: SpanKind.CONSUMER,
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': msg.subject,
+      'messaging.consumer.group.name': msg.info.consumer,
+      'messaging.message.id': event.id,
+      'messaging.nats.stream_sequence': msg.seq,
+      'messaging.nats.delivery_count': msg.info.deliveryCount,
+      'cloudevents.event_type': event.type,
+      'cloudevents.event_subject': event.subject,
+    },
+  }
+}

@@ -1,0 +1,108 @@
+import { sql } from 'kysely'
+import type { SqlDb, SqlTx } from '@orderflow/db'
+import type { Logger } from 'pino'
+import { nextAttemptAt, type RetryPolicy } from '../domain/mail-retry.js'
+import type { Mailer } from '../mail/mailer.js'
+
+export interface MailSenderDeps {
+  readonly db: SqlDb
+  readonly mailer: Mailer
+  readonly logger: Logger
+}
+
+export interface SendRoundOptions {
+  readonly policy: RetryPolicy
+  /** Notifications the round takes at most. */
+  readonly batchSize: number
+}
+
+/** What one round did. */
+export interface SendRound {
+  /** Notifications the round took (it advanced as many as the batch size when this equals it). */
+  readonly claimed: number
+  readonly sent: number
+  /** Refused, and scheduled again. */
+  readonly failed: number
+  /** Refused for the last allowed time, and given up. */
+  readonly gaveUp: number
+}
+
+interface DueMail {
+  id: string
+  orderId: string
+  recipient: string
+  subject: string
+  body: string
+  html: string
+  attempts: number
+}
+
+interface Outcome {
+  id: string
+  status: 'SENT' | 'FAILED'
+  message_id: string | null
+  last_error: string | null
+  sent_at: string | null
+  next_attempt_at: string | null
+}
+
+const MAX_ERROR_LENGTH = 1000
+const MAX_MESSAGE_ID_LENGTH = 300
+
+/**
+ * One round of the mail sender, in one transaction: claims the notifications due by `now`
+ * (`FOR UPDATE SKIP LOCKED`, oldest due first), sends them side by side, and records every
+ * outcome in one statement — SENT with its Message-ID, or FAILED with the error and the time of
+ * the next attempt (none after the last allowed one).
+ *
+ * The rows stay locked through the SMTP exchanges (bounded by the mailer's timeouts): no other
+ * replica's round and no replay of the event can touch one until its outcome is committed, so a
+ * mail is sent by one process at a time and never again once SENT. The one gap no database
+ * closes: the server accepts the mail and the process dies before the commit. The notification
+ * is then still due and sent again — at least once, never lost — under the same Message-ID (the
+ * notification's id), which lets the receiving side recognise the copy.
+ */
+export async function sendDueMails(deps: MailSenderDeps, options: SendRoundOptions, now = new Date()): Promise<SendRound> {
+  return deps.db.transaction().execute(async (tx) => {
+    const { rows } = await claimDue(options.batchSize, now).execute(tx)
+    if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0, gaveUp: 0 }
+    const outcomes = await Promise.all(rows.map((mail) => attempt(deps, options.policy, mail, now)))
+    await recordOutcomes(tx, outcomes, now)
+    const sent = outcomes.filter((o) => o.status === 'SENT').length
+    const gaveUp = outcomes.filter((o) => o.status === 'FAILED' && o.next_attempt_at === null).length
+    return { claimed: rows.length, sent, failed: rows.length - sent - gaveUp, gaveUp }
+  })
+}
+
+function claimDue(batchSize: number, now: Date) {
+  return sql<DueMail>`select id, order_id as "orderId", recipient, subject, body, html, attempts
+      from notifications
+     where next_attempt_at <= ${now.toISOString()}::timestamptz and status <> 'SENT'
+     order by next_attempt_at
+     limit ${batchSize}
+       for update skip locked`
+}
+
+async function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<Outcome> {
+  const log = { notification_id: mail.id, order_id: mail.orderId, attempt: mail.attempts + 1 }
+  try {
+    const { messageId } = await deps.mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body, html: mail.html })
+    deps.logger.debug(log, 'mail sent')
+    return { id: mail.id, status: 'SENT', message_id: messageId.slice(0, MAX_MESSAGE_ID_LENGTH), last_error: null, sent_at: now.toISOString(), next_attempt_at: null }
+  } catch (error) {
+    const retryAt = nextAttemptAt(policy, mail.attempts + 1, now)
+    if (retryAt) deps.logger.warn({ ...log, err: error, retryAt }, 'mail refused; retrying later')
+    else deps.logger.error({ ...log, err: error }, 'mail refused for the last time; given up (a replay of its event tries again)')
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH)
+    return { id: mail.id, status: 'FAILED', message_id: null, last_error: message, sent_at: null, next_attempt_at: retryAt?.toISOString() ?? null }
+  }
+}
+
+async function recordOutcomes(tx: SqlTx, outcomes: readonly Outcome[], now: Date): Promise<void> {
+  await sql`update notifications n
+       set status = r.status, attempts = n.attempts + 1, message_id = coalesce(r.message_id, n.message_id), last_error = r.last_error,
+           sent_at = r.sent_at, next_attempt_at = r.next_attempt_at, updated_at = ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
+        as r(id uuid, status text, message_id text, last_error text, sent_at timestamptz, next_attempt_at timestamptz)
+     where n.id = r.id`.execute(tx)
+}

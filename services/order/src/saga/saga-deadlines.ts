@@ -1,0 +1,85 @@
+import { inTransaction, outboxCte, type OutboxPublisher, type SqlDb } from '@orderflow/db'
+import type { Logger } from 'pino'
+import { fromRow } from './saga-row.js'
+import { SagaChanges } from './saga-changes.js'
+import type { SagaMetrics } from './saga.metrics.js'
+import { claimDueSagas, writeSagas } from './saga.sql.js'
+
+/** What one sweep needs: the database, the publisher of what it commits, and how it decides. */
+export interface SweepDeps {
+  readonly db: SqlDb
+  readonly outbox: OutboxPublisher
+  readonly logger: Logger
+  readonly metrics: SagaMetrics
+  readonly stepTimeoutMs: number
+  /** Due sagas one transaction takes at most. */
+  readonly batchSize: number
+}
+
+export interface DeadlineSweepOptions extends SweepDeps {
+  /** Pause between sweeps when the last one found fewer than a full batch. */
+  readonly intervalMs: number
+}
+
+export interface DeadlineSweep {
+  /** Stops sweeping, waiting for a batch in progress to commit. */
+  stop(): Promise<void>
+}
+
+/**
+ * One batch of the sweep, in one transaction: claim up to `batchSize` due sagas (SKIP LOCKED, so
+ * sweeps running at once take different sagas and none waits for a consumer), move each with its
+ * deadline input, write them in one statement; publish what it sent once committed. Returns how
+ * many sagas were due.
+ */
+export async function sweepDueSagas(o: SweepDeps, now: Date = new Date()): Promise<number> {
+  const clock = { now, stepTimeoutMs: o.stepTimeoutMs }
+  const { due, writes } = await inTransaction(o.db, async (tx) => {
+    const { rows } = await claimDueSagas(o.batchSize).execute(tx)
+    const changes = new SagaChanges(rows.map(fromRow))
+    for (const row of rows) changes.apply(row.id, { kind: 'deadline' }, clock)
+    const w = changes.writes()
+    if (w.sagas.length > 0) await writeSagas(outboxCte(w.outbox), w).execute(tx)
+    return { due: rows.length, writes: w }
+  })
+  o.outbox.publishCommitted(writes.outbox)
+  for (const outcome of writes.outcomes) {
+    o.metrics.record(outcome)
+    o.logger.info({ order_id: outcome.orderId, outcome: outcome.outcome, reason: outcome.failureReason ?? undefined }, 'saga deadline passed; outcome reached')
+  }
+  return due
+}
+
+/**
+ * Acts on sagas whose deadline has passed, a batch per transaction ({@link sweepDueSagas}),
+ * sweeping again at once while batches come back full. Every replica may run it; a failed sweep
+ * is logged and retried at the next interval.
+ */
+export function startDeadlineSweep(o: DeadlineSweepOptions): DeadlineSweep {
+  const deps = { ...o, logger: o.logger.child({ component: 'saga-deadlines' }) }
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+
+  const sweep = async () => {
+    while (!stopped && (await sweepDueSagas(deps)) === o.batchSize) {
+      // A full batch: more may be due right now.
+    }
+  }
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = sweep().catch((error: unknown) => deps.logger.warn({ err: error }, 'deadline sweep failed; retrying next interval'))
+      void running.then(() => {
+        if (!stopped) schedule()
+      })
+    }, o.intervalMs)
+  }
+  schedule()
+  return {
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running
+    },
+  }
+}

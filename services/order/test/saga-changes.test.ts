@@ -1,0 +1,83 @@
+import t from 'tap'
+import { SagaChanges } from '../src/saga/saga-changes.js'
+import { fromRow, toColumns, type SagaRow } from '../src/saga/saga-row.js'
+import type { Saga } from '../src/saga/saga.js'
+import type { OrderStatus } from '../src/domain/order-status.js'
+import { clock, sagaIn } from './saga-fixtures.js'
+
+/** The row statement one would load for a saga, with timestamps as `format` spells them. */
+function rowOf(saga: Saga, status: OrderStatus, format: (iso: string) => string = (iso) => iso): SagaRow {
+  const c = toColumns(saga)
+  const progress = Object.fromEntries(Object.entries(c.progress).map(([k, v]) => [k, /^\d{4}-/.test(v ?? '') ? format(v as string) : v]))
+  return {
+    id: saga.orderId,
+    status,
+    email: saga.customerEmail,
+    currency: saga.currency,
+    total_amount: saga.totalAmount,
+    shipping_address: saga.shippingAddress ?? null,
+    items: [...saga.items],
+    state: c.state,
+    deadline_at: c.deadline_at === null ? null : format(c.deadline_at),
+    progress,
+    payment_token: c.payment_token,
+    created_at: format(saga.createdAt.toISOString()),
+  }
+}
+
+t.test('a saga survives its row: every state, JSON timestamps or PostgreSQL text', async (t) => {
+  const pgText = (iso: string) => iso.replace('T', ' ').replace('Z', '+00')
+  for (const saga of Object.values(sagaIn)) {
+    const expected = Object.fromEntries(Object.entries(saga).filter(([, v]) => v !== null && v !== undefined))
+    const strip = (s: Saga) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null && v !== undefined))
+    t.same(strip(fromRow(rowOf(saga, 'PENDING')).saga), expected, `${saga.state} (ISO)`)
+    t.same(strip(fromRow(rowOf(saga, 'PENDING', pgText)).saga), expected, `${saga.state} (timestamptz text)`)
+  }
+  t.same(toColumns(sagaIn.COMPENSATING).progress, {
+    reservedAt: '2026-01-01T10:00:00.000Z',
+    releaseRequestedAt: '2026-01-01T10:00:00.000Z',
+    voidRequestedAt: '2026-01-01T10:00:00.000Z',
+    failureReason: 'PAYMENT_DECLINED',
+    failureMessage: 'The payment was declined: insufficient funds',
+  }, 'state, deadline and token have columns of their own; unset steps are not stored')
+})
+
+t.test("the order's status, failure and timeline move with its saga; timeline-only steps are not published", async (t) => {
+  const changes = new SagaChanges([fromRow(rowOf(sagaIn.AUTHORIZING, 'PENDING'))])
+  const id = sagaIn.AUTHORIZING.orderId
+  changes.apply(id, { kind: 'declined', message: 'Card declined.' }, clock)
+  t.equal(changes.status(id), 'PENDING', 'COMPENSATING shows no outcome yet')
+  changes.apply(id, { kind: 'released' }, clock)
+  changes.apply(id, { kind: 'voided' }, clock)
+  t.equal(changes.status(id), 'FAILED')
+  const w = changes.writes()
+  t.same(w.sagas.map((s) => s.state), ['FAILED'], 'one row per saga, however many inputs')
+  t.same(w.orders, [{ id, status: 'FAILED', failure_reason: 'PAYMENT_DECLINED', failure_message: 'The payment was declined: Card declined.' }])
+  t.same(
+    w.timeline.map((e) => e.type),
+    ['COMPENSATING', 'STOCK_RELEASED', 'PAYMENT_VOIDED', 'FAILED'],
+  )
+  t.same(
+    w.outbox.map((m) => m.subject),
+    ['inventory.cmd.release', 'payment.cmd.void', 'order.evt.saga.failed'],
+  )
+  t.same(w.outcomes.map((o) => [o.orderId, o.outcome, o.failureReason]), [[id, 'FAILED', 'PAYMENT_DECLINED']])
+})
+
+t.test('CANCELLING keeps the order CONFIRMED; a refusal is on the timeline only', async (t) => {
+  const id = sagaIn.CONFIRMED.orderId
+  const changes = new SagaChanges([fromRow(rowOf(sagaIn.CONFIRMED, 'CONFIRMED'))])
+  changes.apply(id, { kind: 'cancel-requested' }, clock)
+  changes.apply(id, { kind: 'shipment-cancel-refused' }, clock)
+  const w = changes.writes()
+  t.same(w.orders, [], 'the status did not change')
+  t.same(
+    w.timeline.map((e) => e.type),
+    ['CANCEL_REFUSED'],
+  )
+  t.same(
+    w.outbox.map((m) => m.type),
+    ['orderflow.fulfillment.cancel.v1'],
+  )
+  t.equal(changes.apply('00000000-0000-4000-8000-000000000000', { kind: 'reserved' }, clock), undefined, 'an order not loaded is not moved')
+})
