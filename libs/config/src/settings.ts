@@ -56,6 +56,6 @@ export const NatsSettings = {
 export const DatabaseSettings = {
   /** postgres://user:password@host:port/database of the service's own database. */
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
-  /** Connections in the pool. @default 10 */
+  /** Connections at most in each of the service's two pools (hot path, ORM). @default 10 */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { splitList } from '@orderflow/config'
-import { createOrm, createOutboxPublisher, type Orm, type OutboxPublisher, type SqlDb } from '@orderflow/db'
+import { createOrm, createOutboxPublisher, openSqlDb, type Orm, type OutboxPublisher, type SqlDb } from '@orderflow/db'
 import {
   connectBus,
   createDeadLetters,
@@ -54,7 +54,7 @@ export async function openServiceContext<C extends ServiceConfig>(
   const topology = createTopology(config.NATS_NAMESPACE)
   const { stream, subjectPrefix } = topology.deadLetters
   const publisher = createPublisher(bus, { registry, topology })
-  const db: SqlDb = orm.em.getConnection().getClient()
+  const db: SqlDb = openSqlDb({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger })
   const ctx: ServiceContext<C> = {
     name: def.name,
     config,
@@ -71,6 +71,7 @@ export async function openServiceContext<C extends ServiceConfig>(
   const close = async (): Promise<void> => {
     await ctx.outbox.flush()
     ctx.deadLetters.close()
+    await db.destroy()
     await orm.close()
     await bus.close()
   }

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { BatchTx, OutboxRow } from '@orderflow/db'
+import { jsonRows, type BatchTx, type OutboxRow } from '@orderflow/db'
 import type { NewShipment, ShipmentChange, ShipmentState } from './shipment-state.js'
 
 // The command consumers' two statements. Their text does not depend on the batch: the keys and
@@ -62,7 +62,7 @@ export async function writeShipments(tx: BatchTx, writes: ShipmentWrites, now: D
       updated as (
         update shipments s
            set status = r.status, next_step_at = r.next_step_at, updated_at = ${at}::timestamptz, version = s.version + 1
-          from jsonb_to_recordset(${updates}::jsonb) as r(order_id uuid, status text, next_step_at timestamptz)
+          from ${jsonRows(updates, 'order_id uuid, status text, next_step_at timestamptz')} as r
          where s.order_id = r.order_id)
     select 1`.execute(tx.db)
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { BatchTx, OutboxRow } from '@orderflow/db'
+import { jsonRows, type BatchTx, type OutboxRow } from '@orderflow/db'
 import { StockInvariantError, type OrderBookChanges } from '../domain/order-book.js'
 
 /**
@@ -53,15 +53,15 @@ export async function writeOrders(tx: BatchTx, changes: OrderBookChanges, outbox
       on conflict (order_id, sku) do nothing),
     settled as (
       update order_holds o set status = h.status, expires_at = h.expires_at, updated_at = now()
-        from jsonb_to_recordset(${settled}::jsonb) as h(order_id uuid, status text, expires_at timestamptz)
+        from ${jsonRows(settled, 'order_id uuid, status text, expires_at timestamptz')} as h
        where o.order_id = h.order_id),
     settled_lines as (
       update reservations r set status = h.status
-        from jsonb_to_recordset(${settled}::jsonb) as h(order_id uuid, status text)
+        from ${jsonRows(settled, 'order_id uuid, status text')} as h
        where r.order_id = h.order_id),
     shifted as (
       update stock s set on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved, version = s.version + 1, updated_at = now()
-        from jsonb_to_recordset(${deltas}::jsonb) as d(sku text, on_hand int, reserved int)
+        from ${jsonRows(deltas, 'sku text, on_hand int, reserved int')} as d
        where s.sku = d.sku
       returning s.sku)
     select (select count(*) from created)::int as created, (select count(*) from shifted)::int as shifted`.execute(tx.db)

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { SqlDb, SqlTx } from '@orderflow/db'
+import { jsonRows, type SqlDb, type SqlTx } from '@orderflow/db'
 import type { Logger } from 'pino'
 import { nextAttemptAt, type RetryPolicy } from '../domain/mail-retry.js'
 import type { Mailer } from '../mail/mailer.js'
@@ -20,6 +20,7 @@ export interface SendRoundOptions {
 export interface SendRound {
   /** Notifications the round took (it advanced as many as the batch size when this equals it). */
   readonly claimed: number
+  /** Sent, or only logged when there is no SMTP_URL (stored LOGGED). */
   readonly sent: number
   /** Refused, and scheduled again. */
   readonly failed: number
@@ -39,7 +40,7 @@ interface DueMail {
 
 interface Outcome {
   id: string
-  status: 'SENT' | 'FAILED'
+  status: 'SENT' | 'LOGGED' | 'FAILED'
   message_id: string | null
   last_error: string | null
   sent_at: string | null
@@ -52,7 +53,8 @@ const MAX_MESSAGE_ID_LENGTH = 300
 /**
  * One round of the mail sender, in one transaction: claims the notifications due by `now`
  * (`FOR UPDATE SKIP LOCKED`, oldest due first), sends them side by side, and records every
- * outcome in one statement — SENT with its Message-ID, or FAILED with the error and the time of
+ * outcome in one statement — SENT with its Message-ID (LOGGED when the mailer only logged it,
+ * with no SMTP_URL), or FAILED with the error and the time of
  * the next attempt (none after the last allowed one).
  *
  * The rows stay locked through the SMTP exchanges (bounded by the mailer's timeouts): no other
@@ -68,7 +70,7 @@ export async function sendDueMails(deps: MailSenderDeps, options: SendRoundOptio
     if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0, gaveUp: 0 }
     const outcomes = await Promise.all(rows.map((mail) => attempt(deps, options.policy, mail, now)))
     await recordOutcomes(tx, outcomes, now)
-    const sent = outcomes.filter((o) => o.status === 'SENT').length
+    const sent = outcomes.filter((o) => o.status !== 'FAILED').length
     const gaveUp = outcomes.filter((o) => o.status === 'FAILED' && o.next_attempt_at === null).length
     return { claimed: rows.length, sent, failed: rows.length - sent - gaveUp, gaveUp }
   })
@@ -77,7 +79,7 @@ export async function sendDueMails(deps: MailSenderDeps, options: SendRoundOptio
 function claimDue(batchSize: number, now: Date) {
   return sql<DueMail>`select id, order_id as "orderId", recipient, subject, body, html, attempts
       from notifications
-     where next_attempt_at <= ${now.toISOString()}::timestamptz and status <> 'SENT'
+     where next_attempt_at <= ${now.toISOString()}::timestamptz and status not in ('SENT', 'LOGGED')
      order by next_attempt_at
      limit ${batchSize}
        for update skip locked`
@@ -86,9 +88,10 @@ function claimDue(batchSize: number, now: Date) {
 async function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<Outcome> {
   const log = { notification_id: mail.id, order_id: mail.orderId, attempt: mail.attempts + 1 }
   try {
-    const { messageId } = await deps.mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body, html: mail.html })
-    deps.logger.debug(log, 'mail sent')
-    return { id: mail.id, status: 'SENT', message_id: messageId.slice(0, MAX_MESSAGE_ID_LENGTH), last_error: null, sent_at: now.toISOString(), next_attempt_at: null }
+    const { messageId, logged } = await deps.mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body, html: mail.html })
+    deps.logger.debug(log, logged ? 'mail logged (no SMTP_URL)' : 'mail sent')
+    // Only logged (no SMTP_URL): final like SENT, but the API must not claim anyone received it.
+    return { id: mail.id, status: logged ? 'LOGGED' : 'SENT', message_id: messageId.slice(0, MAX_MESSAGE_ID_LENGTH), last_error: null, sent_at: now.toISOString(), next_attempt_at: null }
   } catch (error) {
     const retryAt = nextAttemptAt(policy, mail.attempts + 1, now)
     if (retryAt) deps.logger.warn({ ...log, err: error, retryAt }, 'mail refused; retrying later')
@@ -102,7 +105,6 @@ async function recordOutcomes(tx: SqlTx, outcomes: readonly Outcome[], now: Date
   await sql`update notifications n
        set status = r.status, attempts = n.attempts + 1, message_id = coalesce(r.message_id, n.message_id), last_error = r.last_error,
            sent_at = r.sent_at, next_attempt_at = r.next_attempt_at, updated_at = ${now.toISOString()}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
-        as r(id uuid, status text, message_id text, last_error text, sent_at timestamptz, next_attempt_at timestamptz)
+      from ${jsonRows(outcomes, 'id uuid, status text, message_id text, last_error text, sent_at timestamptz, next_attempt_at timestamptz')} as r
      where n.id = r.id`.execute(tx)
 }

@@ -1,3 +1,4 @@
+import { jsonRows } from '@orderflow/db'
 import { sql, type RawBuilder } from 'kysely'
 import type { SagaWrites } from './saga-changes.js'
 import type { SagaRow } from './saga-row.js'
@@ -47,13 +48,13 @@ export function writeSagas(outboxed: RawBuilder<unknown>, w: SagaWrites): RawBui
        update sagas s
           set state = r.state, deadline_at = r.deadline_at, payment_token = r.payment_token, progress = r.progress,
               version = s.version + 1, updated_at = now()
-         from jsonb_to_recordset(${json(w.sagas)}::jsonb) as r(order_id uuid, state text, deadline_at timestamptz, payment_token text, progress jsonb)
+         from ${jsonRows(w.sagas, 'order_id uuid, state text, deadline_at timestamptz, payment_token text, progress jsonb')} as r
         where s.order_id = r.order_id),
      orders_written as (
        update orders o
           set status = r.status, failure_reason = r.failure_reason, failure_message = r.failure_message,
               version = o.version + 1, updated_at = now()
-         from jsonb_to_recordset(${json(w.orders)}::jsonb) as r(id uuid, status text, failure_reason text, failure_message text)
+         from ${jsonRows(w.orders, 'id uuid, status text, failure_reason text, failure_message text')} as r
         where o.id = r.id),
      timeline_written as (
        insert into order_timeline (order_id, type, at, detail, event_id)

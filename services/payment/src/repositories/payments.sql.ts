@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { BatchTx, OutboxRow } from '@orderflow/db'
+import { jsonRows, type BatchTx, type OutboxRow } from '@orderflow/db'
 import type { PaymentDeclineReason, PaymentStatus } from '../domain/payment-status.js'
 import { insertCallRecords, type CallRecord } from './call-records.sql.js'
 
@@ -88,7 +88,7 @@ export async function writePaymentChanges(tx: BatchTx, changes: PaymentChangeSet
       update payments p
          set status = u.status, provider_ref = u.provider_ref, decline_reason = u.decline_reason,
              decline_message = u.decline_message, updated_at = now(), version = p.version + 1
-        from jsonb_to_recordset(${payments}::jsonb) as u(order_id uuid, status text, provider_ref text, decline_reason text, decline_message text)
+        from ${jsonRows(payments, 'order_id uuid, status text, provider_ref text, decline_reason text, decline_message text')} as u
        where p.order_id = u.order_id),
     recorded as (${insertCallRecords(changes.calls)})
     select 1`.execute(tx.db)
