@@ -99,7 +99,11 @@ void t.test('a failed batch is handled again one event at a time: the culprit is
   const failed = fx.store.transactions.filter((x) => x.outcome === 'rolled back')
   t.ok(failed[0]!.eventIds.length > 1, `the batch (${failed[0]!.eventIds.length} events) rolled back`)
   t.same(failed.slice(1).map((x) => x.eventIds), [[poison]], 'then only the culprit, alone, failed again')
-  t.ok(fx.store.transactions.slice(1).every((x) => x.eventIds.length === 1), 'after the failed batch, one event per transaction')
+  // Messages that arrived after the failed batch may form a batch of their own (a loaded machine
+  // delivers in several reads); the failed batch's events are each handled alone.
+  const inFailed = new Set(failed[0]!.eventIds)
+  const later = fx.store.transactions.slice(fx.store.transactions.indexOf(failed[0]!) + 1)
+  t.ok(later.filter((x) => x.eventIds.some((id) => inFailed.has(id))).every((x) => x.eventIds.length === 1), "after the failed batch, one of its events per transaction")
   const info = await fx.bus.jsm.consumers.info(fx.stream, spec.durable)
   t.equal(info.num_redelivered, 0, 'the fallback spent no delivery')
 })
