@@ -51,13 +51,18 @@ export const deadLetterRoutes: Plugin<{ deadLetters: DeadLetters }> = async (app
         summary: 'List dead letters, oldest first',
         tags: ['operations'],
         querystring: ListQuery,
-        response: { 200: Type.Object({ items: Type.Array(Summary), next: Type.Union([Type.Integer(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Summary),
+            nextCursor: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `after` for the next page; null on the last page' }),
+          }),
+        },
       },
     },
     async (request) => {
       const items = await deadLetters.list({ limit: request.query.limit, afterSeq: request.query.after })
       const last = items.at(-1)
-      return { items: items.map((d) => deadLetterView(d)), next: items.length === request.query.limit && last ? last.seq : null }
+      return { items: items.map((d) => deadLetterView(d)), nextCursor: items.length === request.query.limit && last ? last.seq : null }
     },
   )
 

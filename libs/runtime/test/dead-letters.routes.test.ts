@@ -51,6 +51,20 @@ t.test('list and show dead letters with their origin', async (t) => {
   t.match(one.json(), { seq: dl.seq, encoding: 'json', body: { id: dl.eventId, type: OrderConfirmed.type } })
 })
 
+t.test('the list pages with nextCursor, the name the orders list uses', async (t) => {
+  await deadLetter()
+  await deadLetter()
+  const first = await app.inject({ method: 'GET', url: '/v1/dead-letters?limit=1', headers: operator })
+  const page = first.json<{ items: { seq: number }[]; nextCursor: number | null }>()
+  t.equal(page.items.length, 1)
+  t.equal(page.nextCursor, page.items[0]?.seq)
+  t.notOk('next' in page, 'no other name for it')
+  const second = await app.inject({ method: 'GET', url: `/v1/dead-letters?limit=1&after=${page.nextCursor}`, headers: operator })
+  t.ok((second.json<{ items: { seq: number }[] }>().items[0]?.seq ?? 0) > (page.nextCursor ?? 0))
+  const all = await app.inject({ method: 'GET', url: '/v1/dead-letters?limit=1000', headers: operator })
+  t.equal(all.json<{ nextCursor: number | null }>().nextCursor, null)
+})
+
 t.test('replay publishes to the original subject with the original event id', async (t) => {
   const dl = await deadLetter()
   const res = await app.inject({ method: 'POST', url: `/v1/dead-letters/${dl.seq}/replay`, headers: operator })

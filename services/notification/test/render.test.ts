@@ -90,8 +90,9 @@ t.test('without SMTP_URL mails are logged at info, not sent', async (t) => {
   })
   const mailer = createMailer({ from: 'Orderflow <orders@orderflow.local>', timeoutMs: 1_000, logger: pino({ level: 'info' }, sink) })
   const id = randomUUID()
-  const { messageId } = await mailer.send({ id, to: 'ada@example.com', subject: 'Hello', text: 'plain', html: '<p>plain</p>' })
+  const { messageId, logged } = await mailer.send({ id, to: 'ada@example.com', subject: 'Hello', text: 'plain', html: '<p>plain</p>' })
   t.equal(messageId, `<${id}@orderflow.local>`)
+  t.equal(logged, true, 'the sender is told it was only logged (stored LOGGED, not SENT)')
   t.match(lines, [{ msg: /SMTP_URL is not set/ }, { level: 30, msg: 'mail (log only)', to: 'ada@example.com', subject: 'Hello', messageId, text: 'plain' }])
 })
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import { canMove, canRequestCancel, isTerminal, ORDER_STATUSES } from '../src/domain/order-status.js'
 import { orderTotal } from '../src/domain/order-total.js'
 import { canonicalJson, requestHash } from '../src/idempotency/request-hash.js'
-import { decodeCursor, encodeCursor } from '../src/repositories/order-cursor.js'
+import { decodeCursor, encodeCursor, sameFilters } from '../src/repositories/order-cursor.js'
 
 t.test('status moves only forward and never out of a terminal state', async (t) => {
   t.ok(canMove('PENDING', 'CONFIRMED'))
@@ -28,10 +28,25 @@ t.test('orderTotal sums in minor units and refuses to overflow', async (t) => {
   t.equal(orderTotal([{ quantity: 1000, unitPrice: Number.MAX_SAFE_INTEGER }]), undefined)
 })
 
-t.test('cursors round-trip and anything else is refused', async (t) => {
-  const c = { createdAt: new Date('2026-01-02T03:04:05.678Z'), id: randomUUID() }
+t.test('cursors round-trip with their filters and page size, and anything else is refused', async (t) => {
+  const c = { createdAt: new Date('2026-01-02T03:04:05.678Z'), id: randomUUID(), filters: {}, limit: 20 }
   t.same(decodeCursor(encodeCursor(c)), c)
-  for (const bad of ['', 'garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["not a date","x"]').toString('base64url'), Buffer.from(`["2026-01-01T00:00:00Z","${'z'.repeat(36)}"]`).toString('base64url')]) {
+  const filtered = {
+    createdAt: new Date('2026-01-02T03:04:05.678Z'),
+    id: randomUUID(),
+    filters: { status: 'PENDING' as const, customerId: 'c-42', createdFrom: new Date('2026-01-01T00:00:00Z'), createdTo: new Date('2026-01-03T00:00:00Z') },
+    limit: 2,
+  }
+  t.same(decodeCursor(encodeCursor(filtered)), filtered)
+  t.ok(sameFilters(filtered.filters, { ...filtered.filters, createdFrom: new Date('2026-01-01T00:00:00.000+00:00') }))
+  t.notOk(sameFilters(filtered.filters, { ...filtered.filters, customerId: 'c-43' }))
+  t.notOk(sameFilters(filtered.filters, {}))
+  const wire = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const ok = { v: 2, at: '2026-01-01T00:00:00Z', id: randomUUID(), l: 2 }
+  for (const bad of [
+    '', 'garbage', wire([1, 2]), wire(['2026-01-01T00:00:00Z', randomUUID()]), wire({ ...ok, at: 'not a date' }), wire({ ...ok, id: 'z'.repeat(36) }),
+    wire({ ...ok, l: 0 }), wire({ ...ok, l: 101 }), wire({ ...ok, s: 'LOST' }), wire({ ...ok, c: '' }), wire({ ...ok, f: 'yesterday' }), wire({ ...ok, v: 1 }),
+  ]) {
     t.equal(decodeCursor(bad), undefined, JSON.stringify(bad))
   }
 })

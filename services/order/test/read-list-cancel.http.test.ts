@@ -69,6 +69,70 @@ t.test('the list is newest first, filtered, and pages with a cursor without repe
   t.equal(upToNow.json<{ items: unknown[] }>().items.length, 7)
 })
 
+t.test('a cursor keeps the filters and the limit of its first page', async (t) => {
+  // 5 orders of two customers, interleaved: a page of one customer must never show the other's.
+  const ada = `ada-${randomUUID().slice(0, 8)}`
+  const bob = `bob-${randomUUID().slice(0, 8)}`
+  const ids: Record<string, string[]> = { [ada]: [], [bob]: [] }
+  for (const customerId of [ada, bob, ada, bob, ada]) ids[customerId]?.push(await place({ customerId }))
+  type Page = { items: { id: string; customerId: string }[]; nextCursor: string | null }
+
+  const first = await get(`/v1/orders?customerId=${ada}&limit=2`)
+  t.equal(first.statusCode, 200)
+  const seen: string[] = []
+  let page = first.json<Page>()
+  const sizes: number[] = []
+  for (;;) {
+    sizes.push(page.items.length)
+    t.ok(page.items.every((o) => o.customerId === ada), 'only the filtered customer')
+    seen.push(...page.items.map((o) => o.id))
+    if (!page.nextCursor) break
+    // The cursor alone, as the README shows it.
+    const next = await get(`/v1/orders?cursor=${page.nextCursor}`)
+    t.equal(next.statusCode, 200)
+    page = next.json<Page>()
+  }
+  t.same(sizes, [2, 1], 'the first page size kept')
+  t.same(seen, [...(ids[ada] ?? [])].reverse(), "ada's three orders, newest first, once each")
+
+  const cursor = first.json<Page>().nextCursor ?? ''
+  const same = await get(`/v1/orders?customerId=${ada}&limit=2&cursor=${cursor}`)
+  t.equal(same.statusCode, 200, 'the same filters with the cursor are fine')
+  t.same(same.json<Page>().items.map((o) => o.id), [ids[ada]?.[0]])
+  const wider = await get(`/v1/orders?cursor=${cursor}&limit=5`)
+  t.equal(wider.json<Page>().items.length, 1, 'a limit given anew does not widen the filter')
+  const other = await get(`/v1/orders?customerId=${bob}&cursor=${cursor}`)
+  t.equal(other.statusCode, 400)
+  t.match(other.json(), { code: 'INVALID_CURSOR' })
+  t.match((await get(`/v1/orders?status=PENDING&cursor=${cursor}`)).json(), { status: 400, code: 'INVALID_CURSOR' })
+
+  const unfiltered = await get(`/v1/orders?limit=2`)
+  t.equal(unfiltered.json<Page>().items.length, 2)
+  const defaultSize = await get(`/v1/orders?customerId=${bob}`)
+  t.equal(defaultSize.json<Page>().items.length, 2)
+})
+
+t.test('links.cancel only where a cancel can still succeed', async (t) => {
+  const placed = await tb.app.inject({ method: 'POST', url: '/v1/orders', headers: rw, payload: orderBody({ customerId: `links-${randomUUID().slice(0, 8)}` }) })
+  const body = placed.json<{ id: string; links: { self: string; cancel?: string } }>()
+  t.equal(body.links.cancel, `/v1/orders/${body.id}/cancel`, 'a new order can be cancelled')
+  const customerId = `links-${randomUUID().slice(0, 8)}`
+  for (const status of ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'FAILED', 'CANCELLED']) {
+    const id = await place({ customerId })
+    await setStatus(id, status)
+    const cancellable = status === 'PENDING' || status === 'CONFIRMED'
+    const one = (await get(`/v1/orders/${id}`)).json<{ links: Record<string, string> }>()
+    t.equal(one.links.self, `/v1/orders/${id}`)
+    t.equal('cancel' in one.links, cancellable, `GET one, ${status}`)
+    const list = (await get(`/v1/orders?customerId=${customerId}&status=${status}`)).json<{ items: { id: string; links: Record<string, string> }[] }>()
+    t.equal('cancel' in (list.items[0]?.links ?? {}), cancellable, `list item, ${status}`)
+  }
+  const cancelled = await tb.app.inject({ method: 'POST', url: `/v1/orders/${body.id}/cancel`, headers: rw, payload: {} })
+  t.equal(cancelled.statusCode, 202)
+  const answer = cancelled.json<{ status: string; links: Record<string, string> }>()
+  t.equal('cancel' in answer.links, answer.status === 'PENDING' || answer.status === 'CONFIRMED', `cancel answer, ${answer.status}`)
+})
+
 t.test('list errors: bad cursor, inverted range, limit out of bounds, unknown status', async (t) => {
   t.match((await get('/v1/orders?cursor=garbage')).json(), { status: 400, code: 'INVALID_CURSOR' })
   const from = new Date().toISOString()

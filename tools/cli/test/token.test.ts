@@ -1,6 +1,13 @@
+import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import t from 'tap'
+import { splitList } from '@orderflow/config'
 import { createVerifier } from 'fast-jwt'
 import { ALL_ROLES, main } from '@orderflow/cli'
+
+const execFileP = promisify(execFile)
 
 const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
   const out: string[] = []
@@ -31,4 +38,27 @@ t.test('errors: no secret, bad ttl, unknown option, unknown command', async (t) 
   t.match(await run(['token', '--bogus'], { JWT_SECRETS: 's' }), { code: 2, out: /Unknown option '--bogus'/ })
   t.match(await run(['frobnicate']), { code: 2, out: /unknown command frobnicate/ })
   t.match(await run([]), { code: 2, out: /usage: orderflow/ })
+})
+
+t.test('make token prints only a token, from the sources, with no build', async (t) => {
+  const root = fileURLToPath(new URL('../../..', import.meta.url))
+  // What make would run: nothing that compiles (install is up to date, or only installs).
+  const plan = await execFileP('make', ['-n', 'token'], { cwd: root })
+  t.notMatch(plan.stdout, /\btsc\b/, 'no tsc -b before printing a token')
+  t.match(plan.stdout, /tools\/cli\/src\/token\.main\.ts/)
+
+  // The recipe itself, as `make -s token` runs it (install assumed done: a test never runs npm ci).
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NODE_') && !k.startsWith('TAP')) env[k] = v
+  const started = Date.now()
+  const { stdout } = await execFileP('make', ['-s', '-o', 'install', 'token'], { cwd: root, env: { ...env, JWT_SECRETS: 'make-token-test', ROLES: 'orders:read' } })
+  t.ok(Date.now() - started < 10_000, `printed in ${Date.now() - started} ms`)
+  t.match(stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'exactly one JWT and a newline')
+  // The recipe loads .run/dev.env (written by make up) over the environment, as the CLI's secret.
+  const devEnv = await readFile(`${root}.run/dev.env`, 'utf8').catch(() => '')
+  const secrets = /^JWT_SECRETS=(.*)$/m.exec(devEnv)?.[1] ?? 'make-token-test'
+  const secret = splitList(secrets)[0] ?? ''
+  const claims = createVerifier({ key: secret, algorithms: ['HS256'] })(stdout.trim()) as { roles: string[]; sub: string }
+  t.same(claims.roles, ['orders:read'])
+  t.equal(claims.sub, 'dev-user')
 })

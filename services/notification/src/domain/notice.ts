@@ -11,8 +11,12 @@ import {
 export const NOTIFICATION_KINDS = ['ORDER_CONFIRMED', 'ORDER_FAILED', 'ORDER_CANCELLED', 'SHIPMENT_SHIPPED', 'SHIPMENT_DELIVERED'] as const
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
 
-/** PENDING until the SMTP server took it; FAILED after a refused attempt (it is retried); SENT is final. */
-export const NOTIFICATION_STATUSES = ['PENDING', 'SENT', 'FAILED'] as const
+/**
+ * PENDING until the SMTP server took it; FAILED after a refused attempt (it is retried); SENT is
+ * final. LOGGED is final too: there was no SMTP server (`SMTP_URL` unset), so the mail was only
+ * written to the log and nobody received it.
+ */
+export const NOTIFICATION_STATUSES = ['PENDING', 'SENT', 'LOGGED', 'FAILED'] as const
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number]
 
 interface Parcel {

@@ -28,10 +28,11 @@ export const Notification = defineEntity({
     lastError: p.string().length(1000).nullable(),
     /** The Message-ID the mail was sent with, to find it in the mail server's logs. */
     messageId: p.string().length(300).nullable(),
+    /** When it was sent (SENT), or logged instead (LOGGED). */
     sentAt: p.datetime().nullable(),
     /**
      * When the mail sender next tries to send it: set when it is recorded and after a refused
-     * attempt; null once SENT, or once the sender gave it up (a replay of its event sets it again).
+     * attempt; null once SENT or LOGGED, or once the sender gave it up (a replay of its event sets it again).
      */
     nextAttemptAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -47,10 +48,10 @@ export const Notification = defineEntity({
     { name: 'notifications_due_idx', properties: ['nextAttemptAt'], where: 'next_attempt_at is not null' },
   ],
   checks: [
-    { name: 'notifications_sent_at_check', expression: `(status = 'SENT') = (sent_at is not null)` },
+    { name: 'notifications_sent_at_check', expression: `(status in ('SENT', 'LOGGED')) = (sent_at is not null)` },
     { name: 'notifications_attempts_check', expression: `attempts >= 0` },
-    // A sent mail is never scheduled again.
-    { name: 'notifications_schedule_check', expression: `status <> 'SENT' or next_attempt_at is null` },
+    // A sent (or logged) mail is never scheduled again.
+    { name: 'notifications_schedule_check', expression: `(status <> 'SENT' and status <> 'LOGGED') or next_attempt_at is null` },
   ],
 })
 

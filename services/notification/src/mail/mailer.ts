@@ -13,7 +13,13 @@ export interface OutgoingMail {
 
 export interface Mailer {
   /** Resolves once the server accepted the mail; rejects with the server's or the network's error. */
-  send(mail: OutgoingMail): Promise<{ messageId: string }>
+  send(mail: OutgoingMail): Promise<SendResult>
+}
+
+export interface SendResult {
+  messageId: string
+  /** True when the mail was only logged (no `SMTP_URL`): nobody received it. @default false */
+  logged?: boolean
 }
 
 export interface MailerOptions {
@@ -55,7 +61,7 @@ export function createMailer(options: MailerOptions): Mailer {
       async send(mail) {
         const info = await transport.sendMail(envelope(mail))
         logger.info({ to: mail.to, subject: mail.subject, messageId: info.messageId, text: mail.text }, 'mail (log only)')
-        return { messageId: info.messageId }
+        return { messageId: info.messageId, logged: true }
       },
     }
   }

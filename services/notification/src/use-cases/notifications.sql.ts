@@ -29,7 +29,7 @@ export async function recordNotifications(tx: BatchTx, fresh: readonly NewNotifi
         on conflict (event_id) do nothing),
       rearmed as (
         update notifications set next_attempt_at = ${at}::timestamptz, updated_at = ${at}::timestamptz
-         where event_id = any(${[...rearm]}::uuid[]) and status <> 'SENT' and next_attempt_at is null)
+         where event_id = any(${[...rearm]}::uuid[]) and status not in ('SENT', 'LOGGED') and next_attempt_at is null)
     select 1`.execute(tx.db)
 }
 

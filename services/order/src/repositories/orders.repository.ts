@@ -1,15 +1,11 @@
 import type { FilterQuery } from '@mikro-orm/core'
 import type { EntityManager } from '@mikro-orm/postgresql'
-import type { OrderStatus } from '../domain/order-status.js'
 import { Order, type IOrder } from '../entities/order.entity.js'
-import { encodeCursor, type OrderCursor } from './order-cursor.js'
+import { encodeCursor, type OrderCursor, type OrderListFilters } from './order-cursor.js'
 
-export interface OrderFilter {
-  status?: OrderStatus | undefined
-  customerId?: string | undefined
-  createdFrom?: Date | undefined
-  createdTo?: Date | undefined
-  after?: OrderCursor | undefined
+export interface OrderFilter extends OrderListFilters {
+  /** Where the previous page ended: its last order's (createdAt, id). */
+  after?: Pick<OrderCursor, 'createdAt' | 'id'> | undefined
   limit: number
 }
 
@@ -42,5 +38,10 @@ export async function listOrders(em: EntityManager, f: OrderFilter): Promise<Ord
   const rows = await em.find(Order, { $and: where }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: f.limit + 1 })
   const items = rows.slice(0, f.limit)
   const last = items.at(-1)
-  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null }
+  // The cursor carries the list's filters and page size: the next page is of the same list.
+  const filters: OrderListFilters = { status: f.status, customerId: f.customerId, createdFrom: f.createdFrom, createdTo: f.createdTo }
+  return {
+    items,
+    nextCursor: rows.length > f.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id, filters, limit: f.limit }) : null,
+  }
 }

@@ -1,9 +1,13 @@
 import type { Static } from 'typebox'
 import type { IOrder } from '../entities/order.entity.js'
-import type { OrderStatus } from '../domain/order-status.js'
+import { canRequestCancel, type OrderStatus } from '../domain/order-status.js'
 import type { OrderSummaryView, OrderView } from './orders.schemas.js'
 
-export const orderLinks = (id: string) => ({ self: `/v1/orders/${id}`, cancel: `/v1/orders/${id}/cancel` })
+/** The order's links: `cancel` only while a cancel can still be accepted (PENDING or CONFIRMED). */
+export function orderLinks(id: string, status: OrderStatus): { self: string; cancel?: string } {
+  const self = `/v1/orders/${id}`
+  return canRequestCancel(status) ? { self, cancel: `${self}/cancel` } : { self }
+}
 
 /** What a summary shows of an order. */
 type OrderSummary = Pick<IOrder, 'id' | 'customerId' | 'currency' | 'totalAmount' | 'createdAt' | 'updatedAt'> & { readonly status: OrderStatus }
@@ -27,7 +31,7 @@ export function toSummaryView(order: OrderSummary): Static<typeof OrderSummaryVi
     totalAmount: order.totalAmount,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
-    links: orderLinks(order.id),
+    links: orderLinks(order.id, order.status),
   }
 }
 

@@ -3,7 +3,7 @@ import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
 import { OrderErrors } from '../order.errors.js'
 import type { OrderMetrics } from '../order.metrics.js'
 import { findOrderWithDetails, listOrders } from '../repositories/orders.repository.js'
-import { decodeCursor } from '../repositories/order-cursor.js'
+import { decodeCursor, hasFilters, sameFilters } from '../repositories/order-cursor.js'
 import { intakeWrites } from '../repositories/intake-writes.js'
 import { requestCancel } from '../use-cases/request-cancel.js'
 import type { ClaimTimes } from '../idempotency/idempotency-store.js'
@@ -17,6 +17,7 @@ import {
   CancelAccepted,
   CancelOrderBody,
   CreateOrderBody,
+  DEFAULT_PAGE_SIZE,
   IdempotencyKeyHeader,
   ListOrdersQuery,
   OrderIdParams,
@@ -107,12 +108,24 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
     },
     async (request) => {
       const q = request.query
+      const asked = {
+        status: q.status,
+        customerId: q.customerId,
+        createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
+        createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
+      }
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
       if (q.cursor !== undefined && !after) throw OrderErrors.INVALID_CURSOR({ detail: 'Pass a nextCursor from a previous page unchanged.' })
-      const createdFrom = q.createdFrom ? new Date(q.createdFrom) : undefined
-      const createdTo = q.createdTo ? new Date(q.createdTo) : undefined
+      // A cursor is a page of the list it came from: alone, it brings that list's filters and page
+      // size; with filters, they must be the ones it carries (a page size may be given anew).
+      if (after && hasFilters(asked) && !sameFilters(asked, after.filters)) {
+        throw OrderErrors.INVALID_CURSOR({ detail: 'This cursor belongs to a list with other filters: pass it alone, or with the same filters.' })
+      }
+      const filters = after ? after.filters : asked
+      const limit = q.limit ?? after?.limit ?? DEFAULT_PAGE_SIZE
+      const { createdFrom, createdTo } = filters
       if (createdFrom && createdTo && createdFrom > createdTo) throw OrderErrors.INVALID_DATE_RANGE()
-      const page = await listOrders(orm.em.fork(), { status: q.status, customerId: q.customerId, createdFrom, createdTo, after, limit: q.limit })
+      const page = await listOrders(orm.em.fork(), { ...filters, after, limit })
       return { items: page.items.map(toSummaryView), nextCursor: page.nextCursor }
     },
   )
@@ -149,7 +162,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
           extra: { orderId: id, status: result.status },
         })
       }
-      return reply.code(202).send({ id, status: result.status, cancellation: 'REQUESTED' as const, links: orderLinks(id) })
+      return reply.code(202).send({ id, status: result.status, cancellation: 'REQUESTED' as const, links: orderLinks(id, result.status) })
     },
   )
 

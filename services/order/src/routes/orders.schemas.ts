@@ -27,7 +27,10 @@ export const CancelOrderBody = Type.Object(
   { additionalProperties: false },
 )
 
-const Links = Type.Object({ self: Type.String(), cancel: Type.String() })
+const Links = Type.Object({
+  self: Type.String(),
+  cancel: Type.Optional(Type.String({ description: 'Present only while the order can still be cancelled (PENDING or CONFIRMED)' })),
+})
 
 const ItemView = Type.Object({
   sku: Type.String(),
@@ -63,15 +66,19 @@ export const OrderView = Type.Object({
 })
 export type OrderView = Static<typeof OrderView>
 
+/** A list's page size when neither the request nor its cursor names one. */
+export const DEFAULT_PAGE_SIZE = 20
+
 export const ListOrdersQuery = Type.Object(
   {
     status: Type.Optional(OrderStatusSchema),
     customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time' })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    /** Opaque; taken from the previous page's `nextCursor`. */
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    // No schema default: a cursor given alone keeps its list's page size.
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Page size; ${DEFAULT_PAGE_SIZE} unless given, or the first page's with a cursor` })),
+    /** Opaque; taken from the previous page's `nextCursor`. It carries the list's filters and page size. */
+    cursor: Type.Optional(Type.String({ maxLength: 1000, description: "The previous page's nextCursor; alone, it keeps that list's filters and limit" })),
   },
   { additionalProperties: false },
 )
