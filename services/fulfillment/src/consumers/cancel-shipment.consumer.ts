@@ -1,10 +1,9 @@
 import { CancelShipment, isEventOf, type CloudEvent, type DataOf } from '@orderflow/contracts'
-import { lockOrder, type BatchTx } from '@orderflow/db'
+import type { BatchTx } from '@orderflow/db'
 import type { Consumer } from '@orderflow/messaging'
 import type { Logger } from 'pino'
 import { cancelShipment } from '../use-cases/cancel-shipment.js'
-import { ShipmentBatch } from '../use-cases/shipment-batch.js'
-import { lockShipments } from '../use-cases/shipments.sql.js'
+import { claimShipments } from '../use-cases/shipment-batch.js'
 import { cancelConsumer } from './consumers.js'
 
 export type CancelShipmentEvent = CloudEvent<DataOf<typeof CancelShipment>>
@@ -28,17 +27,11 @@ export function cancelShipmentConsumer(options: CancelShipmentConsumerOptions): 
     spec: cancelConsumer,
     accepts: (event): event is CancelShipmentEvent => isEventOf(CancelShipment, event),
     async handle(batch, tx) {
-      const deliveries = batch
-      const claimed = await tx.claim(lockShipments(lockOrder(deliveries.map((d) => d.event.data.orderId))))
-      const shipments = new ShipmentBatch(claimed.rows)
+      const { shipments, fresh } = await claimShipments(batch, tx)
       const now = clock()
-      for (const delivery of deliveries) {
+      for (const delivery of fresh) {
         const { event } = delivery
         const log = { event_id: event.id, order_id: event.data.orderId }
-        if (!claimed.isNew(event.id)) {
-          logger.debug(log, 'command already handled')
-          continue
-        }
         const result = cancelShipment(shipments.current(event.data.orderId), event.data.orderId, now)
         const trace = delivery.traceContext()
         if (result.insert) shipments.insert(result.insert, trace)

@@ -1,11 +1,10 @@
 import { CreateShipment, isEventOf, type CloudEvent, type DataOf } from '@orderflow/contracts'
-import { lockOrder, type BatchTx } from '@orderflow/db'
+import type { BatchTx } from '@orderflow/db'
 import type { Consumer } from '@orderflow/messaging'
 import type { Logger } from 'pino'
 import { createShipment } from '../use-cases/create-shipment.js'
 import type { ShipmentSchedule } from '../use-cases/schedule.js'
-import { ShipmentBatch } from '../use-cases/shipment-batch.js'
-import { lockShipments } from '../use-cases/shipments.sql.js'
+import { claimShipments } from '../use-cases/shipment-batch.js'
 import { createConsumer } from './consumers.js'
 
 export type CreateShipmentEvent = CloudEvent<DataOf<typeof CreateShipment>>
@@ -32,17 +31,11 @@ export function createShipmentConsumer(options: CreateShipmentConsumerOptions): 
     spec: createConsumer,
     accepts: (event): event is CreateShipmentEvent => isEventOf(CreateShipment, event),
     async handle(batch, tx) {
-      const deliveries = batch
-      const claimed = await tx.claim(lockShipments(lockOrder(deliveries.map((d) => d.event.data.orderId))))
-      const shipments = new ShipmentBatch(claimed.rows)
+      const { shipments, fresh } = await claimShipments(batch, tx)
       const now = clock()
-      for (const delivery of deliveries) {
+      for (const delivery of fresh) {
         const { event } = delivery
         const log = { event_id: event.id, order_id: event.data.orderId }
-        if (!claimed.isNew(event.id)) {
-          logger.debug(log, 'command already handled')
-          continue
-        }
         const result = createShipment(shipments.current(event.data.orderId), event.data, schedule, now)
         if (result.outcome === 'created') {
           // The scheduler's later steps continue the trace of the order that created the shipment.

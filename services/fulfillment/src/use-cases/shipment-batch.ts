@@ -1,7 +1,8 @@
-import { outboxRows, type BatchTx, type OutboxRow } from '@orderflow/db'
+import { lockOrder, outboxRows, type BatchTx, type OutboxRow } from '@orderflow/db'
 import type { CloudEvent } from '@orderflow/contracts'
+import type { Delivery } from '@orderflow/messaging'
 import type { NewShipment, ShipmentChange, ShipmentState } from './shipment-state.js'
-import { writeShipments, type ShipmentInsert } from './shipments.sql.js'
+import { lockShipments, writeShipments, type ShipmentInsert } from './shipments.sql.js'
 
 type TraceContext = Readonly<Record<string, string>>
 
@@ -59,4 +60,17 @@ export class ShipmentBatch {
     const updates = [...this.#updates].map(([orderId, change]) => ({ orderId, ...change }))
     await writeShipments(tx, { inserts, updates, outbox: this.#outbox }, now)
   }
+}
+
+/**
+ * Statement one of a batch of shipment commands: the inbox, and the shipments of the commands'
+ * orders locked in order id order. Returns them as a {@link ShipmentBatch} with the deliveries not
+ * handled before, in delivery order.
+ */
+export async function claimShipments<E extends CloudEvent<{ readonly orderId: string }>>(
+  batch: readonly Delivery<E>[],
+  tx: BatchTx,
+): Promise<{ shipments: ShipmentBatch; fresh: Delivery<E>[] }> {
+  const claimed = await tx.claim(lockShipments(lockOrder(batch.map((d) => d.event.data.orderId))))
+  return { shipments: new ShipmentBatch(claimed.rows), fresh: batch.filter((d) => claimed.isNew(d.event.id)) }
 }
