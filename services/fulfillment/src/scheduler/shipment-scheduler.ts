@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { startPeriodic } from '@orderflow/runtime'
 import { advanceDueShipments, type SchedulerDeps } from '../use-cases/advance-shipments.js'
 import type { ShipmentSchedule } from '../use-cases/schedule.js'
 
@@ -23,33 +24,16 @@ export interface ShipmentScheduler {
  * the last process stopped. Each batch is one statement, its events published right after it.
  */
 export function startShipmentScheduler(deps: SchedulerDeps, options: ShipmentSchedulerOptions): ShipmentScheduler {
-  const { schedule, intervalMs, batchSize } = options
+  const { schedule, batchSize } = options
   const logger = options.logger.child({ component: 'shipment-scheduler' })
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-
-  const round = async (): Promise<void> => {
-    let advanced = batchSize
-    while (!stopped && advanced === batchSize) {
-      advanced = await advanceDueShipments(deps, schedule, batchSize)
+  return startPeriodic({
+    name: 'shipment-scheduler',
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    run: async () => {
+      const advanced = await advanceDueShipments(deps, schedule, batchSize)
       if (advanced > 0) logger.debug({ advanced }, 'shipments advanced')
-    }
-  }
-  const next = () => {
-    timer = setTimeout(() => {
-      running = round().catch((error: unknown) => logger.warn({ err: error }, 'shipment scheduler round failed; retrying next round'))
-      void running.then(() => {
-        if (!stopped) next()
-      })
-    }, intervalMs)
-  }
-  next()
-  return {
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
+      return advanced === batchSize
     },
-  }
+  })
 }

@@ -1,3 +1,4 @@
+import { startPeriodic } from '@orderflow/runtime'
 import { sendDueMails, type MailSenderDeps, type SendRoundOptions } from '../use-cases/send-due-mails.js'
 
 export interface MailSenderOptions extends SendRoundOptions {
@@ -16,34 +17,15 @@ export interface MailSender {
  * memory, so any number of replicas may run this and a restart picks up where the last stopped.
  */
 export function startMailSender(deps: MailSenderDeps, options: MailSenderOptions): MailSender {
-  const logger = deps.logger.child({ component: 'mail-sender' })
-  const round = { ...deps, logger }
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-
-  const rounds = async (): Promise<void> => {
-    let claimed = options.batchSize
-    while (!stopped && claimed === options.batchSize) {
+  const round = { ...deps, logger: deps.logger.child({ component: 'mail-sender' }) }
+  return startPeriodic({
+    name: 'mail-sender',
+    intervalMs: options.intervalMs,
+    logger: deps.logger,
+    run: async () => {
       const result = await sendDueMails(round, options)
-      claimed = result.claimed
-      if (claimed > 0) logger.debug(result, 'mails sent')
-    }
-  }
-  const next = () => {
-    timer = setTimeout(() => {
-      running = rounds().catch((error: unknown) => logger.warn({ err: error }, 'mail sender round failed; retrying next round'))
-      void running.then(() => {
-        if (!stopped) next()
-      })
-    }, options.intervalMs)
-  }
-  next()
-  return {
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
+      if (result.claimed > 0) round.logger.debug(result, 'mails sent')
+      return result.claimed === options.batchSize
     },
-  }
+  })
 }

@@ -1,3 +1,4 @@
+import { startPeriodic } from '@orderflow/runtime'
 import { inTransaction, outboxCte, type OutboxPublisher, type SqlDb } from '@orderflow/db'
 import type { Logger } from 'pino'
 import { fromRow } from './saga-row.js'
@@ -57,29 +58,5 @@ export async function sweepDueSagas(o: SweepDeps, now: Date = new Date()): Promi
  */
 export function startDeadlineSweep(o: DeadlineSweepOptions): DeadlineSweep {
   const deps = { ...o, logger: o.logger.child({ component: 'saga-deadlines' }) }
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-
-  const sweep = async () => {
-    while (!stopped && (await sweepDueSagas(deps)) === o.batchSize) {
-      // A full batch: more may be due right now.
-    }
-  }
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = sweep().catch((error: unknown) => deps.logger.warn({ err: error }, 'deadline sweep failed; retrying next interval'))
-      void running.then(() => {
-        if (!stopped) schedule()
-      })
-    }, o.intervalMs)
-  }
-  schedule()
-  return {
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
-    },
-  }
+  return startPeriodic({ name: 'saga-deadlines', intervalMs: o.intervalMs, logger: o.logger, run: async () => (await sweepDueSagas(deps)) === o.batchSize })
 }
