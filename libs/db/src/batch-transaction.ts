@@ -136,8 +136,6 @@ export function lockOrder(keys: readonly string[]): string[] {
  * orders by reading all 10,000 (measured in `make bench`: the order service's write statement).
  * The LIMIT is a parameter, so the statement's text stays the same for every batch size.
  */
-export function jsonRows(rows: readonly unknown[] | string, columns: string): RawBuilder<unknown> {
-  const json = typeof rows === 'string' ? rows : JSON.stringify(rows)
-  const count = typeof rows === 'string' ? (JSON.parse(rows) as unknown[]).length : rows.length
-  return sql`(select * from jsonb_to_recordset(${json}::jsonb) as x(${sql.raw(columns)}) limit ${count})`
+export function jsonRows(rows: readonly unknown[], columns: string): RawBuilder<unknown> {
+  return sql`(select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${sql.raw(columns)}) limit ${rows.length})`
 }

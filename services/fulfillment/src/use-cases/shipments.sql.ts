@@ -52,7 +52,7 @@ export async function writeShipments(tx: BatchTx, writes: ShipmentWrites, now: D
       trace_context: s.traceContext,
     })),
   )
-  const updates = JSON.stringify(writes.updates.map((u) => ({ order_id: u.orderId, status: u.status, next_step_at: u.nextStepAt?.toISOString() ?? null })))
+  const updates = writes.updates.map((u) => ({ order_id: u.orderId, status: u.status, next_step_at: u.nextStepAt?.toISOString() ?? null }))
   await sql`with ${tx.outbox(writes.outbox)},
       inserted as (
         insert into shipments (order_id, shipment_id, status, items, shipping_address, next_step_at, trace_context, created_at, updated_at)

@@ -34,8 +34,8 @@ export async function writeOrders(tx: BatchTx, changes: OrderBookChanges, outbox
   const lines = JSON.stringify(
     changes.created.flatMap((h) => h.lines.map((l) => ({ order_id: h.orderId, sku: l.sku, quantity: l.quantity, status: h.status, expires_at: h.expiresAt }))),
   )
-  const settled = JSON.stringify(changes.settled.map((h) => ({ order_id: h.orderId, status: h.status, expires_at: h.expiresAt })))
-  const deltas = JSON.stringify(changes.deltas.map((d) => ({ sku: d.sku, on_hand: d.onHand, reserved: d.reserved })))
+  const settled = changes.settled.map((h) => ({ order_id: h.orderId, status: h.status, expires_at: h.expiresAt }))
+  const deltas = changes.deltas.map((d) => ({ sku: d.sku, on_hand: d.onHand, reserved: d.reserved }))
 
   const { rows } = await sql<{ created: number; shifted: number }>`with ${tx.outbox(outbox)},
     created as (

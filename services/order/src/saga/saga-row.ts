@@ -29,8 +29,6 @@ export interface LoadedSaga {
   readonly orderStatus: OrderStatus
 }
 
-// The columns of their own; every other field of SagaProgress lives in `progress`.
-const OWN_COLUMNS: ReadonlySet<string> = new Set(['state', 'deadlineAt', 'paymentToken'])
 const TEXT_FIELDS: ReadonlySet<string> = new Set(['cancelReason', 'failureReason', 'failureMessage'])
 
 export function fromRow(row: SagaRow): LoadedSaga {
@@ -66,6 +64,7 @@ export interface SagaColumns {
   readonly progress: StoredProgress
 }
 
+// Every field of SagaProgress but those with columns of their own (state, deadline, token).
 const PROGRESS_KEYS: ReadonlyArray<keyof SagaProgress> = [
   'reservedAt',
   'authorizedAt',
@@ -93,7 +92,6 @@ const PROGRESS_KEYS: ReadonlyArray<keyof SagaProgress> = [
 export function toColumns(saga: Saga): SagaColumns {
   const progress: StoredProgress = {}
   for (const key of PROGRESS_KEYS) {
-    if (OWN_COLUMNS.has(key)) continue
     const value = saga[key]
     if (value === null || value === undefined) continue
     progress[key] = value instanceof Date ? value.toISOString() : String(value)

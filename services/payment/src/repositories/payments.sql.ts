@@ -74,15 +74,13 @@ export interface PaymentChangeSet {
  * record, and its retry — answered the same by the provider — writes the only one.
  */
 export async function writePaymentChanges(tx: BatchTx, changes: PaymentChangeSet): Promise<void> {
-  const payments = JSON.stringify(
-    changes.payments.map((p) => ({
-      order_id: p.orderId,
-      status: p.status,
-      provider_ref: p.providerRef,
-      decline_reason: p.declineReason,
-      decline_message: p.declineMessage,
-    })),
-  )
+  const payments = changes.payments.map((p) => ({
+    order_id: p.orderId,
+    status: p.status,
+    provider_ref: p.providerRef,
+    decline_reason: p.declineReason,
+    decline_message: p.declineMessage,
+  }))
   await sql`with ${tx.outbox(changes.outbox)},
     updated as (
       update payments p
