@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core'
 
 /**
- * One event a consumer has processed — the `inbox` table. Written by `processOnce` in the same
+ * One event a consumer has processed — the `inbox` table. Written by a consumer's batch transaction (`BatchTx.claim`) in the same
  * transaction as the consumer's effects, so a redelivered event is recognised and skipped.
  */
 export const InboxMessage = defineEntity({
