@@ -9,8 +9,8 @@ import { cancelOrder, getOrder, placeOrder, stock, uniqueSku, waitForStatus } fr
 // one NATS namespace. Tests use SKUs of their own, so they share the platform.
 // One retry inside the payment client: tok_unavailable's two failures then outlast the client and
 // the consumer's backoff redelivers the command, so both layers of retry are exercised.
-// A step deadline of 8 s: short enough for the TIMEOUT test, long enough for a loaded machine.
-const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' }, order: { SAGA_STEP_TIMEOUT_MS: '8000' } } })
+// Steps re-sent every 2 s and given up after 8 s: short enough for the TIMEOUT test, long enough for a loaded machine.
+const p = await startPlatform(t, { env: { payment: { PROVIDER_RETRIES: '1' }, order: { SAGA_STEP_TIMEOUT_MS: '2000', SAGA_GIVE_UP_MS: '8000' } } })
 
 async function consistent(t: Test, ids: string[], stockBefore: Record<string, number>) {
   const report = await checkConsistency(p, ids, stockBefore)
@@ -139,7 +139,7 @@ t.test('a transient provider failure that recovers within the deadline still con
   await consistent(t, [id], before)
 })
 
-t.test('a provider that never answers: FAILED / TIMEOUT at the saga deadline, with compensation', async (t) => {
+t.test('a provider that never answers: FAILED / TIMEOUT at the give-up time, with compensation', async (t) => {
   const sku = uniqueSku('timeout')
   const before = { [sku]: await stock(p, sku, 5) }
   const id = await placeOrder(p, { sku, quantity: 2, token: 'tok_timeout' })
@@ -149,6 +149,26 @@ t.test('a provider that never answers: FAILED / TIMEOUT at the saga deadline, wi
   t.match(await units(sku), { onHand: 5, reserved: 0 })
   await consistent(t, [id], before)
 })
+
+// An outage of a participant longer than the step timeout, shorter than the give-up time.
+for (const { waitsOn, command } of [
+  { waitsOn: 'inventory', command: '.cmd.reserve' },
+  { waitsOn: 'payment', command: '.cmd.authorize' },
+] as const) {
+  t.test(`${waitsOn} down past the step deadline: the command is sent again and the order is delivered`, async (t) => {
+    const sku = uniqueSku(`outage-${waitsOn}`)
+    const before = { [sku]: await stock(p, sku, 5) }
+    await p.pause(waitsOn)
+    const id = await placeOrder(p, { sku, quantity: 2 })
+    await eventually(
+      async () => ((await messagesAbout(id)).filter((m) => m.subject.endsWith(command)).length >= 2 ? true : undefined),
+      `${command} sent again while ${waitsOn} is down`,
+    )
+    await p.resume(waitsOn)
+    await waitForStatus(p, id, ['DELIVERED'])
+    await consistent(t, [id], before)
+  })
+}
 
 // The step a cancellation overtakes is held open by pausing the service that would answer it.
 const cancellable = [

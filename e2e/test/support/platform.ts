@@ -34,7 +34,8 @@ const FAST: Record<ServiceName, Record<string, string>> = {
   payment: { PROVIDER_TIMEOUT_MS: '300', PROVIDER_RETRY_DELAY_MS: '20' },
   fulfillment: { FULFILLMENT_SHIP_AFTER_MS: '300', FULFILLMENT_DELIVER_AFTER_MS: '300', FULFILLMENT_SCHEDULER_INTERVAL_MS: '50' },
   notification: {},
-  // Generous: a loaded CI machine must not turn slow steps into TIMEOUTs. The deadline test sets its own.
+  // Steps are re-sent, not failed, at their deadline; generous all the same, so a loaded CI
+  // machine sees few re-sends. The give-up test sets its own.
   order: { SAGA_STEP_TIMEOUT_MS: '120000', SAGA_DEADLINE_SCAN_INTERVAL_MS: '100' },
 }
 

@@ -1,6 +1,7 @@
 import { protectedRoutes } from '@orderflow/http'
 import { defineService, type ConsumerBinding } from '@orderflow/runtime'
 import { OrderConfigSchema, type OrderConfig } from './config.js'
+import type { SagaTimings } from './saga/saga.js'
 import { orderEntities } from './entities/entities.js'
 import { startIdempotencyJanitor } from './idempotency/idempotency-janitor.js'
 import { orderMetrics } from './order.metrics.js'
@@ -37,7 +38,7 @@ export const orderService = defineService({
         metrics: orderMetrics(registry),
         // Registered with the API so /metrics shows the saga gauges even where no worker runs.
         sagaMetrics: sagaMetrics(registry, () => countInFlight(db)),
-        stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
+        timings: sagaTimings(config),
       }),
       { prefix: '/v1' },
     )
@@ -45,7 +46,7 @@ export const orderService = defineService({
   consumers: sagaReplySpecs.map((spec): ConsumerBinding<OrderConfig> => ({
     spec,
     consumer: ({ db, registry, config, logger }) =>
-      sagaReplies(spec, { stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS, metrics: sagaMetrics(registry, () => countInFlight(db)), logger }),
+      sagaReplies(spec, { timings: sagaTimings(config), metrics: sagaMetrics(registry, () => countInFlight(db)), logger }),
   })),
   workers: async ({ orm, db, outbox, logger, registry, config }) => [
     { name: 'idempotency janitor', ...startIdempotencyJanitor(orm, logger) },
@@ -58,7 +59,7 @@ export const orderService = defineService({
               outbox,
               logger,
               metrics: sagaMetrics(registry, () => countInFlight(db)),
-              stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
+              timings: sagaTimings(config),
               intervalMs: config.SAGA_DEADLINE_SCAN_INTERVAL_MS,
               batchSize: config.SAGA_DEADLINE_BATCH_SIZE,
             }),
@@ -67,3 +68,5 @@ export const orderService = defineService({
       : []),
   ],
 })
+
+const sagaTimings = (config: OrderConfig): SagaTimings => ({ stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS, giveUpAfterMs: config.SAGA_GIVE_UP_MS })

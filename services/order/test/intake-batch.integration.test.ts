@@ -8,7 +8,7 @@ import { placeOrder } from '../src/use-cases/place-order.js'
 import { orderBody, orderTestbed } from './testbed.js'
 
 const tb = await orderTestbed(t)
-const STEP_TIMEOUT_MS = 10_000
+const TIMINGS = { stepTimeoutMs: 10_000, giveUpAfterMs: 300_000 }
 
 type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] }
 
@@ -85,7 +85,7 @@ t.test('orders posted at once are stored by fewer statements, each as its 202 sa
 
 t.test('a batch PostgreSQL refuses stores none of its orders, and says the data was at fault', async (t) => {
   const customerId = `refused-${randomUUID()}`
-  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as CreateOrderBody, 'batcher', STEP_TIMEOUT_MS) }))
+  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as CreateOrderBody, 'batcher', TIMINGS) }))
   // The API's schema and the event's contract would refuse this; here it reaches the database,
   // whose column holds 200 characters.
   const tooLong = batch[1]!.placed.order as { createdBy: string }
@@ -123,7 +123,7 @@ t.test('a keyed store finds its keys by primary key, not by reading the whole ke
   )
   await tb.orm.em.fork().execute('analyze idempotency_keys')
   const batch = [1, 2, 3].map((n) => ({
-    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as CreateOrderBody, 'plan-owner', STEP_TIMEOUT_MS),
+    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as CreateOrderBody, 'plan-owner', TIMINGS),
     keyed: { ref: { owner: 'plan-owner', key: `k-${n}` }, response: { body: { n }, location: `/v1/orders/${n}` } },
   }))
   const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) ${storePlacedOrders(batch)}`.execute(tb.orm.em.fork().getKysely())

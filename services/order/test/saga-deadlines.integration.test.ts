@@ -4,7 +4,7 @@ import { sweepDueSagas, type SweepDeps } from '../src/saga/saga-deadlines.js'
 import { HumanMessages } from '../src/saga/saga-messages.js'
 import { sagaMetrics } from '../src/saga/saga.metrics.js'
 import { lockSagas } from '../src/saga/saga.sql.js'
-import { orderTestbed, replies, sagaHarness } from './testbed.js'
+import { orderTestbed, replies, sagaHarness, timingsOf } from './testbed.js'
 
 // The deadline sweep, one batch at a time, on the real database: a deadline is passed by moving
 // it into the past with SQL rather than by waiting for it.
@@ -15,7 +15,7 @@ const deps = (batchSize = 100): SweepDeps => ({
   outbox: tb.ctx.outbox,
   logger: tb.ctx.logger,
   metrics: sagaMetrics(tb.ctx.registry, () => countInFlight(tb.ctx.db)),
-  stepTimeoutMs: tb.config.SAGA_STEP_TIMEOUT_MS,
+  timings: timingsOf(tb),
   batchSize,
 })
 
@@ -23,17 +23,49 @@ const overdue = (ids: readonly string[]) =>
   tb.orm.em.fork().execute(`update sagas set deadline_at = now() - interval '1 second' where order_id in (${ids.map(() => '?').join(', ')})`, [...ids])
 
 /** Sweeps until nothing is due; returns the sagas acted on. */
-async function sweepAll(d = deps()): Promise<number> {
+async function sweepAll(d = deps(), now?: Date): Promise<number> {
   let total = 0
-  for (let due = await sweepDueSagas(d); due > 0; due = await sweepDueSagas(d)) total += due
+  for (let due = await sweepDueSagas(d, now); due > 0; due = await sweepDueSagas(d, now)) total += due
   return total
 }
 
-t.test('RESERVING past its deadline: COMPENSATING with ReleaseStock, then FAILED TIMEOUT once released', async (t) => {
+/** A sweep's clock once a step that starts now has waited the give-up time. */
+const afterGivingUp = () => new Date(Date.now() + tb.config.SAGA_GIVE_UP_MS)
+
+t.test('RESERVING past its deadline asks inventory again, and stays RESERVING', async (t) => {
   const id = await h.place()
   const waiting = await h.place()
   await overdue([id])
   t.equal(await sweepAll(), 1, 'only the overdue saga')
+  t.equal((await h.saga(waiting))?.state, 'RESERVING')
+  const saga = await h.saga(id)
+  t.match(saga, { state: 'RESERVING', version: 2 })
+  t.ok(saga?.deadlineAt && saga.deadlineAt.getTime() > Date.now(), 'a new deadline')
+  t.same(await h.sent(id), ['order.created', 'inventory.reserve', 'inventory.reserve'], 'ReserveStock again')
+  const [first, again] = (await h.outbox(id)).slice(1)
+  t.same(again?.data, first?.data, 'the same command, as a new event')
+  t.same(await h.timeline(id), ['CREATED'], 'nothing for the customer to see')
+
+  await h.deliver(replies.reserved(id))
+  t.equal((await h.saga(id))?.state, 'AUTHORIZING', 'the answer, when it comes, moves it on')
+})
+
+t.test('AUTHORIZING past its deadline asks payment again, with the kept token', async (t) => {
+  const id = await h.place()
+  await h.deliver(replies.reserved(id))
+  await overdue([id])
+  await sweepAll()
+  t.same((await h.sent(id)).slice(-2), ['payment.authorize', 'payment.authorize'])
+  t.match((await h.outbox(id)).at(-1)?.data, { orderId: id, token: 'tok_visa' })
+  await h.deliver(replies.authorized(id))
+  t.match(await h.saga(id), { state: 'CONFIRMED', paymentToken: null })
+})
+
+t.test('RESERVING past its give-up time: COMPENSATING with ReleaseStock, then FAILED TIMEOUT once released', async (t) => {
+  const id = await h.place()
+  const waiting = await h.place()
+  await overdue([id])
+  t.equal(await sweepAll(deps(), afterGivingUp()), 1, 'only the overdue saga')
   t.equal((await h.saga(waiting))?.state, 'RESERVING')
 
   const saga = await h.saga(id)
@@ -47,14 +79,15 @@ t.test('RESERVING past its deadline: COMPENSATING with ReleaseStock, then FAILED
   t.match(await h.saga(id), { state: 'FAILED', deadlineAt: null })
   t.match(await h.order(id), { status: 'FAILED', failure: { reason: 'TIMEOUT', message: HumanMessages.timeout } })
   t.same(await h.sent(id), ['order.created', 'inventory.reserve', 'inventory.release', 'order.failed'])
-  t.same(await h.timeline(id), ['CREATED', 'COMPENSATING', 'STOCK_RELEASED', 'FAILED'])
+  // In time order the sweep's step (stamped at its clock, the give-up time ahead) comes last.
+  t.same(await h.timeline(id), ['CREATED', 'STOCK_RELEASED', 'FAILED', 'COMPENSATING'])
 })
 
-t.test('AUTHORIZING past its deadline releases and voids', async (t) => {
+t.test('AUTHORIZING past its give-up time releases and voids', async (t) => {
   const id = await h.place()
   await h.deliver(replies.reserved(id))
   await overdue([id])
-  await sweepAll()
+  await sweepAll(deps(), afterGivingUp())
   t.match(await h.saga(id), { state: 'COMPENSATING', progress: { releaseRequestedAt: String, voidRequestedAt: String } })
   t.same((await h.sent(id)).slice(3), ['inventory.release', 'payment.void'])
   await h.deliver(replies.voided(id), replies.released(id))
@@ -64,7 +97,7 @@ t.test('AUTHORIZING past its deadline releases and voids', async (t) => {
 t.test('later deadlines re-send what is still unanswered, and nothing else', async (t) => {
   const compensating = await h.place()
   await overdue([compensating])
-  await sweepAll()
+  await sweepAll(deps(), afterGivingUp())
   await overdue([compensating])
   await sweepAll()
   t.same(await h.sent(compensating), ['order.created', 'inventory.reserve', 'inventory.release', 'inventory.release'], 'the release again')
@@ -94,8 +127,8 @@ t.test('two sweeps running at once act on each overdue saga once', async (t) => 
   const [a, b] = await Promise.all([loop(), loop()])
   t.equal(a + b, 12, `every overdue saga acted on once between them (${a} + ${b})`)
   for (const id of ids) {
-    t.match(await h.saga(id), { state: 'COMPENSATING', version: 2 })
-    t.same((await h.sent(id)).filter((m) => m === 'inventory.release'), ['inventory.release'])
+    t.match(await h.saga(id), { state: 'RESERVING', version: 2 })
+    t.same((await h.sent(id)).filter((m) => m === 'inventory.reserve'), ['inventory.reserve', 'inventory.reserve'], 'asked again once')
   }
 })
 
@@ -118,9 +151,9 @@ t.test('a sweep passes sagas another transaction holds, without waiting, and fin
   const started = Date.now()
   t.equal(await sweepDueSagas(deps()), 3, 'the three that are free')
   t.ok(Date.now() - started < 2_000, 'did not wait for the locks')
-  for (const id of held) t.equal((await h.saga(id))?.state, 'RESERVING')
+  for (const id of held) t.equal((await h.saga(id))?.version, 1, 'not swept while held')
   release()
   await batch
   t.equal(await sweepDueSagas(deps()), 3, 'the other three, once free')
-  for (const id of ids) t.match(await h.saga(id), { state: 'COMPENSATING', version: 2 })
+  for (const id of ids) t.match(await h.saga(id), { state: 'RESERVING', version: 2 })
 })

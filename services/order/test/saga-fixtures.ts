@@ -3,7 +3,9 @@ import { checkEvent, makeEvent } from '@orderflow/contracts'
 import type { Saga, SagaProgress, SagaState, Transition } from '../src/saga/saga.js'
 
 export const T0 = new Date('2026-01-01T10:00:00.000Z')
-export const clock = { now: new Date('2026-01-01T10:00:05.000Z'), stepTimeoutMs: 10_000 }
+export const clock = { now: new Date('2026-01-01T10:00:05.000Z'), stepTimeoutMs: 10_000, giveUpAfterMs: 300_000 }
+/** The same clock once a verdict step of a saga placed at T0 has waited its give-up time. */
+export const giveUpClock = { ...clock, now: new Date(T0.getTime() + clock.giveUpAfterMs) }
 export const ORDER_ID = '7d1b1c4e-8d0e-4a43-9d55-0b7d2a9f0c11'
 
 const base: Saga = {
@@ -26,7 +28,7 @@ const confirmed: Partial<SagaProgress> = { reservedAt: T0, authorizedAt: T0, con
 /** A typical saga in each state, as the machine would have left it. */
 export const sagaIn: Record<SagaState, Saga> = {
   RESERVING: { ...base, state: 'RESERVING', paymentToken: 'tok_visa', deadlineAt: T0 },
-  AUTHORIZING: { ...base, state: 'AUTHORIZING', reservedAt: T0, deadlineAt: T0 },
+  AUTHORIZING: { ...base, state: 'AUTHORIZING', paymentToken: 'tok_visa', reservedAt: T0, deadlineAt: T0 },
   CONFIRMED: { ...base, ...confirmed, state: 'CONFIRMED' },
   CANCELLING: { ...base, ...confirmed, state: 'CANCELLING', cancelRequestedAt: T0, shipmentCancelRequestedAt: T0 },
   SHIPPED: { ...base, ...confirmed, state: 'SHIPPED', committedAt: T0, capturedAt: T0, shippedAt: T0, deadlineAt: null },

@@ -27,8 +27,8 @@ const KINDS = Object.keys(inputs) as SagaInputKind[]
 // recorded or sent, otherwise the next state. Column order is KINDS above.
 const TABLE: Record<SagaState, string> = {
   //            reserved     rejected released     committed authorized  declined      captured voided refunded shipped  delivered  ship-cancelled ship-refused cancel       deadline
-  RESERVING:    'AUTHORIZING FAILED   -            -         -           -             -        -      -        -        -          -              -            COMPENSATING COMPENSATING',
-  AUTHORIZING:  '-           -        -            -         CONFIRMED   COMPENSATING  -        -      -        -        -          -              -            COMPENSATING COMPENSATING',
+  RESERVING:    'AUTHORIZING FAILED   -            -         -           -             -        -      -        -        -          -              -            COMPENSATING =',
+  AUTHORIZING:  '-           -        -            -         CONFIRMED   COMPENSATING  -        -      -        -        -          -              -            COMPENSATING =',
   CONFIRMED:    '-           -        -            =         -           -             =        -      -        SHIPPED  DELIVERED  -              -            CANCELLING   =',
   CANCELLING:   '-           -        -            =         -           -             =        -      -        SHIPPED  DELIVERED  COMPENSATING   CONFIRMED    -            =',
   SHIPPED:      '-           -        -            -         -           -             -        -      -        -        DELIVERED  -              -            =            -',

@@ -46,7 +46,7 @@ t.test('StockReserved: AUTHORIZING, AuthorizePayment with the card token, STOCK_
   t.match(await h.saga(id), { state: 'RESERVING', paymentToken: 'tok_visa', deadlineAt: Date })
   await h.handle(inventory, [replies.reserved(id)])
 
-  t.match(await h.saga(id), { state: 'AUTHORIZING', paymentToken: null, deadlineAt: Date, progress: { reservedAt: String } })
+  t.match(await h.saga(id), { state: 'AUTHORIZING', paymentToken: 'tok_visa', deadlineAt: Date, progress: { reservedAt: String } })
   const sent = await h.outbox(id)
   t.same(
     sent.map((m) => m.type),

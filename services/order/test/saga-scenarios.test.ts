@@ -2,19 +2,20 @@ import t from 'tap'
 import { applyToSaga } from '../src/saga/saga-machine.js'
 import { startSaga } from '../src/saga/saga-start.js'
 import type { SagaInput } from '../src/saga/saga-input.js'
-import type { Saga } from '../src/saga/saga.js'
-import { after, clock, ORDER_ID, sagaIn, sent, T0 } from './saga-fixtures.js'
+import type { Clock, Saga } from '../src/saga/saga.js'
+import { after, clock, giveUpClock, ORDER_ID, sagaIn, sent, T0 } from './saga-fixtures.js'
 
-/** Feeds inputs one after the other; returns the final saga and what each step sent. */
-function run(saga: Saga, ...inputs: SagaInput[]): { saga: Saga; sent: string[][] } {
+/** Feeds inputs one after the other at `at`; returns the final saga and what each step sent. */
+function runAt(at: Clock, saga: Saga, ...inputs: SagaInput[]): { saga: Saga; sent: string[][] } {
   const log: string[][] = []
   for (const input of inputs) {
-    const tr = applyToSaga(saga, input, clock)
+    const tr = applyToSaga(saga, input, at)
     log.push(sent(tr))
     saga = after(saga, tr)
   }
   return { saga, sent: log }
 }
+const run = (saga: Saga, ...inputs: SagaInput[]) => runAt(clock, saga, ...inputs)
 
 const created = {
   orderId: ORDER_ID,
@@ -45,8 +46,9 @@ t.test('happy path: reserve → authorize → confirm (commit, capture, confirme
   const reserved = applyToSaga(sagaIn.RESERVING, { kind: 'reserved' }, clock)
   t.same(sent(reserved), ['order.progressed:STOCK_RESERVED', 'payment.authorize'])
   t.same(reserved.send[1]?.data, { orderId: ORDER_ID, amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
-  t.equal(reserved.changes.paymentToken, null, 'the card token is dropped once handed on')
+  t.notOk('paymentToken' in reserved.changes, 'the card token is kept while the authorization may be asked again')
   const { saga, sent: log } = run(after(sagaIn.RESERVING, reserved), { kind: 'authorized' }, { kind: 'committed' }, { kind: 'captured' }, { kind: 'shipped' }, { kind: 'delivered' })
+  t.equal(saga.paymentToken, null, 'and dropped once it is authorized')
   t.same(log, [
     ['order.progressed:PAYMENT_AUTHORIZED', 'inventory.commit', 'payment.capture', 'order.confirmed', 'fulfillment.create'],
     ['order.progressed:STOCK_COMMITTED'],
@@ -78,13 +80,40 @@ t.test('declined: release and void, then FAILED PAYMENT_DECLINED once both are c
   t.equal(long.changes.failureMessage?.length, 500, 'the message is clipped to the contract limit')
 })
 
-t.test('timeout: RESERVING releases only, AUTHORIZING releases and voids; both end FAILED TIMEOUT', async (t) => {
+t.test('a verdict step past its deadline asks again, until the give-up time', async (t) => {
   const r = applyToSaga(sagaIn.RESERVING, { kind: 'deadline' }, clock)
+  t.same(sent(r), ['inventory.reserve'], 'ReserveStock again: inventory answers a repeated order with its first verdict')
+  t.same(r.changes, { deadlineAt: new Date(clock.now.getTime() + clock.stepTimeoutMs) })
+  t.same(r.send[0]?.data, { orderId: ORDER_ID, items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] })
+
+  const a = applyToSaga(sagaIn.AUTHORIZING, { kind: 'deadline' }, clock)
+  t.same(sent(a), ['payment.authorize'], 'AuthorizePayment again, with the token kept for it')
+  t.match(a.send[0]?.data, { orderId: ORDER_ID, amount: 3499, currency: 'EUR', token: 'tok_visa' })
+  t.notOk('paymentToken' in a.changes, 'the token is kept until the authorization is answered')
+
+  const legacy = applyToSaga({ ...sagaIn.AUTHORIZING, paymentToken: null }, { kind: 'deadline' }, clock)
+  t.same(sent(legacy), [], 'a saga stored without its token has nothing to send: it waits')
+  t.ok(legacy.changes.deadlineAt, '...for its next deadline')
+
+  const nearly = { ...clock, now: new Date(giveUpClock.now.getTime() - 1_000) }
+  t.same(applyToSaga(sagaIn.RESERVING, { kind: 'deadline' }, nearly).changes, { deadlineAt: giveUpClock.now }, 'the last deadline is the give-up time')
+})
+
+t.test('past the give-up time: RESERVING releases only, AUTHORIZING releases and voids; both end FAILED TIMEOUT', async (t) => {
+  const r = applyToSaga(sagaIn.RESERVING, { kind: 'deadline' }, giveUpClock)
   t.same(sent(r), ['order.progressed:COMPENSATING', 'inventory.release'])
   t.match(r.changes, { state: 'COMPENSATING', failureReason: 'TIMEOUT', paymentToken: null })
-  const a = run(sagaIn.AUTHORIZING, { kind: 'deadline' }, { kind: 'voided' }, { kind: 'released' })
+  const a = runAt(giveUpClock, sagaIn.AUTHORIZING, { kind: 'deadline' }, { kind: 'voided' }, { kind: 'released' })
   t.same(a.sent, [['order.progressed:COMPENSATING', 'inventory.release', 'payment.void'], ['order.progressed:PAYMENT_VOIDED'], ['order.progressed:STOCK_RELEASED', 'order.failed']])
-  t.match(a.saga, { state: 'FAILED', failureReason: 'TIMEOUT', failureMessage: /took too long/ })
+  t.match(a.saga, { state: 'FAILED', failureReason: 'TIMEOUT', failureMessage: /took too long/, paymentToken: null })
+  const reservedLate = { ...sagaIn.AUTHORIZING, reservedAt: new Date(T0.getTime() + 60_000) }
+  t.same(sent(applyToSaga(reservedLate, { kind: 'deadline' }, giveUpClock)), ['payment.authorize'], 'AUTHORIZING waits from the reservation, not the order')
+})
+
+t.test('the token is dropped once the authorization is answered', async (t) => {
+  t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'authorized' }, clock).changes.paymentToken, null)
+  t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', message: 'No.' }, clock).changes.paymentToken, null)
+  t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'cancel-requested' }, clock).changes.paymentToken, null)
 })
 
 t.test("a compensating saga's deadline re-sends only what is unanswered", async (t) => {
@@ -95,19 +124,19 @@ t.test("a compensating saga's deadline re-sends only what is unanswered", async 
 })
 
 t.test('late answers after giving up are undone again, without reviving the saga', async (t) => {
-  const timedOut = run(sagaIn.RESERVING, { kind: 'deadline' }, { kind: 'released' }).saga
+  const timedOut = runAt(giveUpClock, sagaIn.RESERVING, { kind: 'deadline' }, { kind: 'released' }).saga
   t.equal(timedOut.state, 'FAILED')
   const lateReserve = applyToSaga(timedOut, { kind: 'reserved' }, clock)
   t.same(sent(lateReserve), ['inventory.release'], 'the earlier release may have found nothing: release again')
   t.equal(after(timedOut, lateReserve).state, 'FAILED')
 
-  const failedAuthorizing = run(sagaIn.AUTHORIZING, { kind: 'deadline' }, { kind: 'released' }, { kind: 'voided' }).saga
+  const failedAuthorizing = runAt(giveUpClock, sagaIn.AUTHORIZING, { kind: 'deadline' }, { kind: 'released' }, { kind: 'voided' }).saga
   const lateAuth = applyToSaga(failedAuthorizing, { kind: 'authorized' }, clock)
   t.same(sent(lateAuth), ['payment.void'])
   t.equal(after(failedAuthorizing, lateAuth).state, 'FAILED')
 
   // While compensating: a late reservation is waited for again...
-  const compensating = run(sagaIn.RESERVING, { kind: 'deadline' }, { kind: 'released' }, { kind: 'reserved' }).saga
+  const compensating = runAt(giveUpClock, sagaIn.RESERVING, { kind: 'deadline' }, { kind: 'released' }, { kind: 'reserved' }).saga
   t.match(compensating, { state: 'FAILED' }, 'nothing owed any more after the first release: it had finished')
   const stillOwed = run(sagaIn.COMPENSATING, { kind: 'released' }, { kind: 'reserved' })
   t.same(stillOwed.sent[1], [])

@@ -26,6 +26,7 @@ import type { OrderConfigSchema } from '../src/config.js'
 import { countInFlight } from '../src/saga/count-in-flight.js'
 import { fulfillmentReplies, inventoryReplies, paymentReplies, sagaReplies } from '../src/saga/saga-replies.consumer.js'
 import { sagaMetrics } from '../src/saga/saga.metrics.js'
+import type { SagaTimings } from '../src/saga/saga.js'
 import { orderService } from '../src/service.js'
 
 export type OrderConfig = Static<typeof OrderConfigSchema>
@@ -40,6 +41,9 @@ export function orderTestbed(t: TestLike, env: Record<string, string> = {}) {
 }
 
 export type OrderTestbed = Awaited<ReturnType<typeof orderTestbed>>
+
+/** The saga's timings from a testbed's config, as service.ts passes them. */
+export const timingsOf = (tb: OrderTestbed): SagaTimings => ({ stepTimeoutMs: tb.config.SAGA_STEP_TIMEOUT_MS, giveUpAfterMs: tb.config.SAGA_GIVE_UP_MS })
 
 /** A valid order body; override what a test is about. */
 export function orderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -136,10 +140,10 @@ export interface SagaHarness {
   sent(id: string): Promise<string[]>
 }
 
-/** The saga's consumers as service.ts binds them (step timeout from the testbed's config). */
+/** The saga's consumers as service.ts binds them (timings from the testbed's config). */
 export function sagaHarness(tb: OrderTestbed): SagaHarness {
   const deps = {
-    stepTimeoutMs: tb.config.SAGA_STEP_TIMEOUT_MS,
+    timings: timingsOf(tb),
     metrics: sagaMetrics(tb.ctx.registry, () => countInFlight(tb.ctx.db)),
     logger: tb.ctx.logger,
   }

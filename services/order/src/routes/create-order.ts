@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Orm } from '@orderflow/db'
 import { releaseKey, type KeyRef, type StoredResponse } from '../idempotency/idempotency-store.js'
 import { requestHash } from '../idempotency/request-hash.js'
+import type { SagaTimings } from '../saga/saga.js'
 import { OrderErrors } from '../order.errors.js'
 import { OrderTotalTooLargeError, placeOrder } from '../use-cases/place-order.js'
 import type { IntakeWrites } from '../repositories/intake-writes.js'
@@ -29,7 +30,7 @@ const OPERATION = 'POST /v1/orders'
  * While the database is busy, requests arriving together share each of those statements
  * (see `intakeWrites`).
  */
-export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrderRequest, stepTimeoutMs: number): Promise<CreateOrderResult> {
+export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrderRequest, timings: SagaTimings): Promise<CreateOrderResult> {
   const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
   if (ref) {
     const claim = await writes.claim({ ref, requestHash: requestHash(OPERATION, req.body) })
@@ -41,7 +42,7 @@ export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrd
   }
 
   try {
-    const placed = placeOrder(req.body, req.caller, stepTimeoutMs)
+    const placed = placeOrder(req.body, req.caller, timings)
     const response: StoredResponse = { body: orderView(placed.order), location: `/v1/orders/${placed.order.id}` }
     // One statement: the order, its saga, its messages and the key's stored response commit together.
     await writes.store({ placed, keyed: ref ? { ref, response } : undefined })

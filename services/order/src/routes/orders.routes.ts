@@ -8,6 +8,7 @@ import { intakeWrites } from '../repositories/intake-writes.js'
 import { requestCancel } from '../use-cases/request-cancel.js'
 import type { ClaimTimes } from '../idempotency/idempotency-store.js'
 import type { SagaMetrics } from '../saga/saga.metrics.js'
+import type { SagaTimings } from '../saga/saga.js'
 import { Saga } from '../entities/saga.entity.js'
 import { toSagaView } from './saga-view.js'
 import { SagaView } from './saga.schemas.js'
@@ -35,14 +36,14 @@ export interface OrderRoutesOptions {
   idempotency: ClaimTimes
   metrics: OrderMetrics
   sagaMetrics: SagaMetrics
-  /** The saga's step timeout, for the deadlines intake and cancel set. */
-  stepTimeoutMs: number
+  /** The saga's step timeout and give-up time, for the deadlines intake and cancel set. */
+  timings: SagaTimings
 }
 
 const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
 
 /** The order API, mounted under `/v1` inside `protectedRoutes`. */
-export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, outbox, idempotency, metrics, sagaMetrics, stepTimeoutMs }) => {
+export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, outbox, idempotency, metrics, sagaMetrics, timings }) => {
   const writes = intakeWrites({ orm, db, outbox, times: idempotency, metrics })
   app.post(
     '/orders',
@@ -70,7 +71,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
         caller: request.user.sub,
         idempotencyKey: request.headers['idempotency-key'],
         log: request.log,
-      }, stepTimeoutMs)
+      }, timings)
       if (result.replayed) void reply.header('idempotent-replayed', 'true')
       // A replayed body was built by toOrderView for this same schema when it was first sent.
       return reply.code(202).header('location', result.location).send(result.body as OrderView)
@@ -154,7 +155,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
     },
     async (request, reply) => {
       const { id } = request.params
-      const result = await requestCancel({ db, outbox, metrics: sagaMetrics, stepTimeoutMs }, id, request.body.reason)
+      const result = await requestCancel({ db, outbox, metrics: sagaMetrics, timings }, id, request.body.reason)
       if (result.outcome === 'not-found') throw notFound(id)
       if (result.outcome === 'not-cancellable') {
         throw OrderErrors.ORDER_NOT_CANCELLABLE({

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { fromRow } from './saga-row.js'
 import { SagaChanges } from './saga-changes.js'
 import type { SagaMetrics } from './saga.metrics.js'
+import type { SagaTimings } from './saga.js'
 import { claimDueSagas, writeSagas } from './saga.sql.js'
 
 /** What one sweep needs: the database, the publisher of what it commits, and how it decides. */
@@ -12,7 +13,7 @@ export interface SweepDeps {
   readonly outbox: OutboxPublisher
   readonly logger: Logger
   readonly metrics: SagaMetrics
-  readonly stepTimeoutMs: number
+  readonly timings: SagaTimings
   /** Due sagas one transaction takes at most. */
   readonly batchSize: number
 }
@@ -34,7 +35,7 @@ export interface DeadlineSweep {
  * many sagas were due.
  */
 export async function sweepDueSagas(o: SweepDeps, now: Date = new Date()): Promise<number> {
-  const clock = { now, stepTimeoutMs: o.stepTimeoutMs }
+  const clock = { now, ...o.timings }
   const { due, writes } = await inTransaction(o.db, async (tx) => {
     const { rows } = await claimDueSagas(o.batchSize).execute(tx)
     const changes = new SagaChanges(rows.map(fromRow))

@@ -1,5 +1,4 @@
 import {
-  AuthorizePayment,
   CancelShipment,
   CapturePayment,
   CommitStock,
@@ -20,6 +19,7 @@ import type { SagaInput } from './saga-input.js'
 import { clip, declineMessage, HumanMessages, rejectionFailure } from './saga-messages.js'
 import { message, NO_CHANGE, nextDeadline, type Clock, type Outgoing, type Saga, type SagaProgress, type Transition } from './saga.js'
 import { settlementDeadline } from './settlement.js'
+import { authorizeCommand } from './step-commands.js'
 
 type View = Readonly<Saga>
 type Step = (typeof SAGA_STEPS)[number]
@@ -90,17 +90,10 @@ function onReserved(saga: View, clock: Clock): Transition {
         clock,
       )
     }
-    const authorize = message(AuthorizePayment, {
-      orderId: saga.orderId,
-      amount: saga.totalAmount,
-      currency: saga.currency,
-      method: 'card',
-      token: saga.paymentToken,
-    })
-    // The token is not kept once it has been handed on: nothing sends AuthorizePayment again.
+    // The token stays until the authorization is answered: the deadline may send it again.
     return {
-      changes: { state: 'AUTHORIZING', reservedAt: now, deadlineAt: nextDeadline(clock), paymentToken: null },
-      send: [progress(saga, 'STOCK_RESERVED'), authorize],
+      changes: { state: 'AUTHORIZING', reservedAt: now, deadlineAt: nextDeadline(clock) },
+      send: [progress(saga, 'STOCK_RESERVED'), authorizeCommand(saga, saga.paymentToken)],
     }
   }
   if (saga.reservedAt || !undoing(saga)) return NO_CHANGE
@@ -127,7 +120,7 @@ function onAuthorized(saga: View, clock: Clock): Transition {
   if (saga.state === 'AUTHORIZING') {
     const { orderId } = saga
     return {
-      changes: { state: 'CONFIRMED', authorizedAt: now, confirmedAt: now, shipmentRequestedAt: now, deadlineAt: nextDeadline(clock) },
+      changes: { state: 'CONFIRMED', authorizedAt: now, confirmedAt: now, shipmentRequestedAt: now, deadlineAt: nextDeadline(clock), paymentToken: null },
       send: [
         progress(saga, 'PAYMENT_AUTHORIZED'),
         message(CommitStock, { orderId }),

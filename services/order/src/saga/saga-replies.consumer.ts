@@ -15,7 +15,7 @@ import { sagaInputOf } from './saga-input.js'
 import { SagaChanges } from './saga-changes.js'
 import type { SagaMetrics } from './saga.metrics.js'
 import { lockSagas, writeSagas } from './saga.sql.js'
-import { isNoChange, type SagaState, type Transition } from './saga.js'
+import { isNoChange, type SagaState, type SagaTimings, type Transition } from './saga.js'
 
 // A saga step is one short transaction on a few rows: the first retries come quickly (a lock
 // clears fast); what still fails (the database away) retries more slowly before it is
@@ -55,7 +55,7 @@ export const fulfillmentReplies: ConsumerSpec = {
 export const sagaReplySpecs = [inventoryReplies, paymentReplies, fulfillmentReplies]
 
 export interface SagaRepliesDeps {
-  readonly stepTimeoutMs: number
+  readonly timings: SagaTimings
   readonly metrics: SagaMetrics
   readonly logger: Logger
 }
@@ -109,7 +109,7 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
       const orderIds = [...new Set(batch.map((d) => orderIdOf(d.event)))].sort()
       const { isNew, rows } = await tx.claim(lockSagas(orderIds))
       const changes = new SagaChanges(rows.map(fromRow))
-      const clock = { now: new Date(), stepTimeoutMs: deps.stepTimeoutMs }
+      const clock = { now: new Date(), ...deps.timings }
       for (const delivery of batch) {
         // `traceContext` is a method of the runner's delivery: call it on the delivery, not detached.
         const { event } = delivery

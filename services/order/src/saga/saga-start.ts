@@ -1,6 +1,7 @@
-import { OrderFailed, ReserveStock, type DataOf, type OrderCreated } from '@orderflow/contracts'
+import { OrderFailed, type DataOf, type OrderCreated } from '@orderflow/contracts'
 import { HumanMessages } from './saga-messages.js'
 import { message, nextDeadline, type Clock, type Outgoing, type SagaOrder, type SagaOutcome, type SagaProgress } from './saga.js'
+import { reserveCommand } from './step-commands.js'
 
 export interface SagaStart {
   readonly saga: SagaOrder & SagaProgress
@@ -32,6 +33,6 @@ export function startSaga(order: DataOf<typeof OrderCreated>, clock: Clock): Sag
   }
   return {
     saga: { ...base, state: 'RESERVING', deadlineAt: nextDeadline(clock) },
-    send: [message(ReserveStock, { orderId: order.orderId, items: order.items.map(({ sku, quantity }) => ({ sku, quantity })) })],
+    send: [reserveCommand(base)],
   }
 }

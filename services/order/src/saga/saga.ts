@@ -33,7 +33,7 @@ export interface SagaOrder {
   readonly currency: string
   readonly totalAmount: number
   readonly items: readonly OrderLineData[]
-  /** The provider's card token, kept only until AuthorizePayment has been sent. */
+  /** The provider's card token, kept only until the authorization is answered (a re-sent AuthorizePayment needs it). */
   readonly paymentToken?: string | null
   readonly shippingAddress?: Address | null
 }
@@ -44,7 +44,7 @@ export interface SagaOrder {
  */
 export interface SagaProgress {
   state: SagaState
-  /** When the current step gives up (RESERVING, AUTHORIZING) or re-sends (the others); null when nothing is owed. */
+  /** When the command still unanswered is sent again (or, past the give-up time, given up); null when nothing is owed. */
   deadlineAt?: Date | null
   reservedAt?: Date | null
   authorizedAt?: Date | null
@@ -100,10 +100,21 @@ export function isNoChange(t: Transition): boolean {
   return Object.keys(t.changes).length === 0 && t.send.length === 0
 }
 
-/** The time the machine decides at and the step timeout it sets deadlines with. */
-export interface Clock {
-  readonly now: Date
+/** How long the saga waits: for an answer before it asks again, and in all before it gives up. */
+export interface SagaTimings {
+  /** A step's command unanswered this long is sent again (every command is idempotent). */
   readonly stepTimeoutMs: number
+  /**
+   * RESERVING or AUTHORIZING unanswered this long fails the order with TIMEOUT. Far longer than
+   * the step timeout: an outage of the broker, the database or a participant is not the
+   * customer's problem, so the command is re-sent until this, not failed at the first deadline.
+   */
+  readonly giveUpAfterMs: number
+}
+
+/** The time the machine decides at, and the timings it sets deadlines with. */
+export interface Clock extends SagaTimings {
+  readonly now: Date
 }
 
 export const nextDeadline = (clock: Clock): Date => new Date(clock.now.getTime() + clock.stepTimeoutMs)

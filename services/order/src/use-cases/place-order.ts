@@ -7,6 +7,7 @@ import type { OrderDetails } from '../routes/order-view.js'
 import type { CreateOrderBody } from '../routes/orders.schemas.js'
 import { failureOf, toColumns, type SagaColumns } from '../saga/saga-row.js'
 import { startSaga } from '../saga/saga-start.js'
+import type { SagaTimings } from '../saga/saga.js'
 import { toEvents } from '../saga/saga-events.js'
 import { EVENT_SOURCE } from '../service-info.js'
 
@@ -27,7 +28,7 @@ export interface PlacedOrder {
 }
 
 /** Accepts an order and starts its saga; nothing here waits for stock or payment. */
-export function placeOrder(input: CreateOrderBody, createdBy: string, stepTimeoutMs: number): PlacedOrder {
+export function placeOrder(input: CreateOrderBody, createdBy: string, timings: SagaTimings): PlacedOrder {
   const totalAmount = orderTotal(input.items)
   if (totalAmount === undefined) throw new OrderTotalTooLargeError('order total exceeds the largest amount accepted')
 
@@ -43,7 +44,7 @@ export function placeOrder(input: CreateOrderBody, createdBy: string, stepTimeou
     totalAmount,
     ...(input.shippingAddress ? { shippingAddress: input.shippingAddress } : {}),
   }
-  const start = startSaga({ ...data, ...(input.payment ? { payment: input.payment } : {}) }, { now, stepTimeoutMs })
+  const start = startSaga({ ...data, ...(input.payment ? { payment: input.payment } : {}) }, { now, ...timings })
   const saga = { ...start.saga, createdAt: now }
   const failure = failureOf(saga)
   const status: OrderStatus = failure ? 'FAILED' : 'PENDING'

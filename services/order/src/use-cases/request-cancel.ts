@@ -4,6 +4,7 @@ import { SagaChanges } from '../saga/saga-changes.js'
 import { clip } from '../saga/saga-messages.js'
 import { fromRow } from '../saga/saga-row.js'
 import type { SagaMetrics } from '../saga/saga.metrics.js'
+import type { SagaTimings } from '../saga/saga.js'
 import { lockSagas, writeSagas } from '../saga/saga.sql.js'
 
 export type CancelRequestResult =
@@ -15,7 +16,7 @@ export interface CancelDeps {
   readonly db: SqlDb
   readonly outbox: OutboxPublisher
   readonly metrics: SagaMetrics
-  readonly stepTimeoutMs: number
+  readonly timings: SagaTimings
 }
 
 /**
@@ -25,7 +26,7 @@ export interface CancelDeps {
  * published once it commits. Refused once the order has shipped or ended.
  */
 export async function requestCancel(deps: CancelDeps, orderId: string, reason: string | undefined): Promise<CancelRequestResult> {
-  const clock = { now: new Date(), stepTimeoutMs: deps.stepTimeoutMs }
+  const clock = { now: new Date(), ...deps.timings }
   const { result, writes } = await inTransaction(deps.db, async (tx) => {
     const { rows } = await lockSagas([orderId]).execute(tx)
     const changes = new SagaChanges(rows.map(fromRow))
