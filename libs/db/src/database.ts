@@ -18,6 +18,8 @@ export async function ensureDatabase(url: string, options: EnsureDatabaseOptions
   const admin = new URL(url)
   admin.pathname = `/${options.maintenanceDatabase ?? 'postgres'}`
   const client = new pg.Client({ connectionString: admin.toString(), application_name: 'orderflow-ensure-database' })
+  // The server going away rejects the query in progress; the event must not end the process too.
+  client.on('error', () => {})
   await client.connect()
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [name])

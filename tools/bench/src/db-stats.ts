@@ -99,6 +99,9 @@ export async function untracked(client: pg.ClientBase): Promise<boolean> {
 export async function connectDatabaseStats(urlBase: string, options: DatabaseStatsOptions = {}): Promise<DatabaseStats> {
   const connect = async (database: string) => {
     const c = new pg.Client({ connectionString: `${urlBase}/${database}`, application_name: 'orderflow-bench' })
+    // A connection the server drops (PostgreSQL restarted under the run) makes the queries that
+    // follow reject, and every reader reports that; the event itself must not end the benchmark.
+    c.on('error', () => {})
     await c.connect()
     return c
   }
@@ -111,7 +114,8 @@ export async function connectDatabaseStats(urlBase: string, options: DatabaseSta
     if (!c) {
       c = await connect(datname)
       await untracked(c)
-      // A database dropped under us (the intake sandbox at the end) ends this connection.
+      // A database dropped under us (the intake sandbox at the end), or a server restarted,
+      // ends this connection: the next pass opens another.
       c.on('error', () => vacuumClients.delete(datname))
       vacuumClients.set(datname, c)
     }

@@ -82,6 +82,9 @@ export async function connectStatementCounter(urlBase: string, options: Statemen
   const prefix = options.databasePrefix ?? PLATFORM_DB_PREFIX
   const connect = async (database: string) => {
     const c = new pg.Client({ connectionString: `${urlBase}/${database}`, application_name: 'orderflow-bench' })
+    // A connection the server drops (PostgreSQL restarted under the run) makes the queries that
+    // follow reject, and every reader reports that; the event itself must not end the benchmark.
+    c.on('error', () => {})
     await c.connect()
     return c
   }

@@ -24,6 +24,9 @@ export interface BooksSelection {
 export async function readBooks(urls: BooksDatabases, selection: BooksSelection): Promise<Books> {
   const clients = [urls.order, urls.inventory, urls.payment].map((connectionString) => new pg.Client({ connectionString, application_name: 'orderflow-books' }))
   const [order, inventory, payment] = clients as [pg.Client, pg.Client, pg.Client]
+  // A connection lost mid-read rejects the query in progress, which is the error reported; the
+  // event itself must not end the process (the chaos run reads the books while faults are about).
+  for (const c of clients) c.on('error', () => {})
   try {
     // All settled before any error is thrown, so the `finally` ends the ones that did connect.
     const connected = await Promise.allSettled(clients.map((c) => c.connect()))
