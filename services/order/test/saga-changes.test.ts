@@ -45,7 +45,7 @@ t.test('a saga survives its row: every state, JSON timestamps or PostgreSQL text
 t.test("the order's status, failure and timeline move with its saga; timeline-only steps are not published", async (t) => {
   const changes = new SagaChanges([fromRow(rowOf(sagaIn.AUTHORIZING, 'PENDING'))])
   const id = sagaIn.AUTHORIZING.orderId
-  changes.apply(id, { kind: 'declined', message: 'Card declined.' }, clock)
+  changes.apply(id, { kind: 'declined', reason: 'CARD_DECLINED', message: 'Card declined.' }, clock)
   t.equal(changes.status(id), 'PENDING', 'COMPENSATING shows no outcome yet')
   changes.apply(id, { kind: 'released' }, clock)
   changes.apply(id, { kind: 'voided' }, clock)

@@ -10,7 +10,7 @@ const inputs: Record<SagaInputKind, SagaInput> = {
   released: { kind: 'released' },
   committed: { kind: 'committed' },
   authorized: { kind: 'authorized' },
-  declined: { kind: 'declined', message: 'insufficient funds' },
+  declined: { kind: 'declined', reason: 'INSUFFICIENT_FUNDS', message: 'insufficient funds' },
   captured: { kind: 'captured' },
   voided: { kind: 'voided' },
   refunded: { kind: 'refunded' },

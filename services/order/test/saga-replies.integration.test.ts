@@ -152,6 +152,15 @@ t.test('PaymentDeclined: COMPENSATING (release and void), then FAILED PAYMENT_DE
   t.same((await h.sent(id)).slice(3), ['inventory.release', 'payment.void', 'order.failed'])
 })
 
+t.test('PaymentDeclined PROVIDER_TIMEOUT: compensated as a decline, then FAILED TIMEOUT', async (t) => {
+  const id = await authorizing()
+  await h.handle(payments, [replies.declined(id, 'The payment provider did not answer in time. Nothing was charged.', 'PROVIDER_TIMEOUT')])
+  t.same((await h.sent(id)).slice(3), ['inventory.release', 'payment.void'])
+  await h.handle(inventory, [replies.released(id)])
+  await h.handle(payments, [replies.voided(id)])
+  t.match(await h.order(id), { status: 'FAILED', failure: { reason: 'TIMEOUT', message: /payment provider did not answer in time.*Nothing was charged/ } })
+})
+
 t.test('shipment events move the order SHIPPED, DELIVERED and the timeline (PICKING, SHIPPED, DELIVERED)', async (t) => {
   const id = await confirmed()
   await h.deliver(replies.committed(id), replies.captured(id))

@@ -71,13 +71,29 @@ t.test('out of stock fails at once with the lines in the message; an unknown SKU
 })
 
 t.test('declined: release and void, then FAILED PAYMENT_DECLINED once both are confirmed', async (t) => {
-  const declined = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', message: 'Insufficient funds.' }, clock)
+  const declined = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason: 'INSUFFICIENT_FUNDS', message: 'Insufficient funds.' }, clock)
   t.same(sent(declined), ['order.progressed:COMPENSATING', 'inventory.release', 'payment.void'])
   const { saga, sent: log } = run(after(sagaIn.AUTHORIZING, declined), { kind: 'released' }, { kind: 'voided' })
   t.same(log, [['order.progressed:STOCK_RELEASED'], ['order.progressed:PAYMENT_VOIDED', 'order.failed']])
   t.match(saga, { state: 'FAILED', failureReason: 'PAYMENT_DECLINED', failureMessage: 'The payment was declined: Insufficient funds.', deadlineAt: null })
-  const long = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', message: 'x'.repeat(500) }, clock)
+  const long = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason: 'CARD_DECLINED', message: 'x'.repeat(500) }, clock)
   t.equal(long.changes.failureMessage?.length, 500, 'the message is clipped to the contract limit')
+})
+
+t.test('declined because the provider did not answer in time: compensated as a decline, FAILED TIMEOUT', async (t) => {
+  const declined = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason: 'PROVIDER_TIMEOUT', message: 'The payment provider did not answer in time.' }, clock)
+  t.same(sent(declined), ['order.progressed:COMPENSATING', 'inventory.release', 'payment.void'], 'release and void, long before the give-up time')
+  t.match(declined.send[0]?.data, { detail: /payment provider did not answer in time/ })
+  const { saga, sent: log } = run(after(sagaIn.AUTHORIZING, declined), { kind: 'voided' }, { kind: 'released' })
+  t.same(log, [['order.progressed:PAYMENT_VOIDED'], ['order.progressed:STOCK_RELEASED', 'order.failed']])
+  t.match(saga, { state: 'FAILED', failureReason: 'TIMEOUT', failureMessage: /payment provider did not answer in time.*Nothing was charged/, paymentToken: null, deadlineAt: null })
+  // The payment service replays its decline to every AuthorizePayment the deadline re-sent.
+  const replayed: SagaInput = { kind: 'declined', reason: 'PROVIDER_TIMEOUT', message: 'again' }
+  t.same(sent(applyToSaga(after(sagaIn.AUTHORIZING, declined), replayed, clock)), [], 'ignored while compensating')
+  t.same(sent(applyToSaga(saga, replayed, clock)), [], 'and once failed')
+  for (const reason of ['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'VOIDED'] as const) {
+    t.match(applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason, message: 'No.' }, clock).changes, { failureReason: 'PAYMENT_DECLINED' }, `${reason} stays PAYMENT_DECLINED`)
+  }
 })
 
 t.test('a verdict step past its deadline asks again, until the give-up time', async (t) => {
@@ -112,7 +128,7 @@ t.test('past the give-up time: RESERVING releases only, AUTHORIZING releases and
 
 t.test('the token is dropped once the authorization is answered', async (t) => {
   t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'authorized' }, clock).changes.paymentToken, null)
-  t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', message: 'No.' }, clock).changes.paymentToken, null)
+  t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason: 'CARD_DECLINED', message: 'No.' }, clock).changes.paymentToken, null)
   t.equal(applyToSaga(sagaIn.AUTHORIZING, { kind: 'cancel-requested' }, clock).changes.paymentToken, null)
 })
 

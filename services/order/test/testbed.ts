@@ -17,6 +17,7 @@ import {
   StockReleased,
   StockReserved,
   type CloudEvent,
+  type DataOf,
   type MessageDefinition,
 } from '@orderflow/contracts'
 import type { BatchTx } from '@orderflow/db'
@@ -82,7 +83,8 @@ export const replies = {
   released: (id: string) => reply(StockReleased, id, { orderId: id }),
   committed: (id: string) => reply(StockCommitted, id, { orderId: id }),
   authorized: (id: string) => reply(PaymentAuthorized, id, settled(id)),
-  declined: (id: string, message = 'Insufficient funds.') => reply(PaymentDeclined, id, { orderId: id, reason: 'INSUFFICIENT_FUNDS', message }),
+  declined: (id: string, message = 'Insufficient funds.', reason: DataOf<typeof PaymentDeclined>['reason'] = 'INSUFFICIENT_FUNDS') =>
+    reply(PaymentDeclined, id, { orderId: id, reason, message }),
   captured: (id: string) => reply(PaymentCaptured, id, settled(id)),
   voided: (id: string) => reply(PaymentVoided, id, { orderId: id }),
   refunded: (id: string) => reply(PaymentRefunded, id, settled(id)),

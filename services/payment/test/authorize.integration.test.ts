@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { AuthorizePayment, VoidPayment } from '@orderflow/contracts'
+import { AuthorizePayment } from '@orderflow/contracts'
 import { commands } from './commands.js'
 import { eventually, outboxFor, paymentRow, paymentTestbed, transactionsFor } from './testbed.js'
 
@@ -58,24 +58,15 @@ t.test('an authorize delivered twice calls the provider once; a new command for 
   t.equal(tb.sim.calls({ orderId }), 1, 'still one provider call')
 })
 
-t.test('a provider that never answers: retried with backoff until the saga voids, and never charged', async (t) => {
+t.test('a provider that never answers: declined PROVIDER_TIMEOUT on the first delivery, cancelled, never charged', async (t) => {
   const orderId = randomUUID()
   await send(AuthorizePayment, authorize(orderId, 'tok_timeout'))
-  await eventually(async () => ((await transactionsFor(tb.orm, orderId)).length >= 1 ? true : undefined), 'a timed-out attempt')
-  t.match(await transactionsFor(tb.orm, orderId), ['AUTHORIZE:TIMEOUT'], 'each delivery is cut by the client timeout')
-  t.equal(await paymentRow(tb.orm, orderId), undefined, 'an unanswered attempt keeps no payment, only its record')
-
-  // The saga's deadline passes: it voids. The authorize's next delivery is refused.
-  await send(VoidPayment, command(VoidPayment, orderId))
-  const events = await eventually(async () => {
-    const all = await outboxFor(tb.orm, orderId)
-    return all.length === 2 ? all : undefined
-  }, 'voided and declined', 15_000)
-  t.same(events.map((e) => [e.type, e.data.reason]), [
-    ['orderflow.payment.voided.v1', undefined],
-    ['orderflow.payment.declined.v1', 'VOIDED'],
-  ])
-  t.equal((await paymentRow(tb.orm, orderId))?.status, 'VOIDED')
+  const [event, ...more] = await outcome(orderId)
+  t.match(event, { type: 'orderflow.payment.declined.v1', data: { orderId, reason: 'PROVIDER_TIMEOUT' } })
+  t.equal(more.length, 0)
+  t.equal((await paymentRow(tb.orm, orderId))?.status, 'DECLINED')
+  t.same(await transactionsFor(tb.orm, orderId), ['AUTHORIZE:TIMEOUT', 'VOID:SUCCEEDED'], 'cut by the client timeout, then cancelled by order reference')
+  t.equal(tb.sim.calls({ orderId, operation: 'authorize' }), 2, 'one delivery: no redelivery')
   t.notOk(tb.sim.isCharged(orderId))
 })
 

@@ -53,10 +53,17 @@ export async function outboxFor(orm: Orm, orderId: string): Promise<{ type: stri
   return rows.map((r) => ({ type: r.type, data: r.payload.data }))
 }
 
+interface StoredPayment {
+  status: string
+  provider_ref: string | null
+  decline_reason: string | null
+  version: number
+}
+
 /** The payment row as stored. */
-export async function paymentRow(orm: Orm, orderId: string): Promise<{ status: string; provider_ref: string | null; version: number } | undefined> {
-  const [row] = await orm.em.fork().execute<{ status: string; provider_ref: string | null; version: number }[]>(
-    'select status, provider_ref, version from payments where order_id = ?',
+export async function paymentRow(orm: Orm, orderId: string): Promise<StoredPayment | undefined> {
+  const [row] = await orm.em.fork().execute<StoredPayment[]>(
+    'select status, provider_ref, decline_reason, version from payments where order_id = ?',
     [orderId],
   )
   return row

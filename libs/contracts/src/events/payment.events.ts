@@ -30,7 +30,12 @@ export const AuthorizePayment = defineMessage({
 
 export const PaymentAuthorized = defineMessage({ type: 'orderflow.payment.authorized.v1', subject: 'payment.evt.authorized', stream, data: Settled })
 
-/** The provider refused the authorization; `reason` is machine-readable, `message` human. */
+/**
+ * The authorization was refused; `reason` is machine-readable, `message` human. CARD_DECLINED and
+ * INSUFFICIENT_FUNDS are the provider's answer; PROVIDER_TIMEOUT is the payment service's when
+ * the provider did not answer in time (whatever it may have held was cancelled first, so nothing
+ * is charged); VOIDED refuses an authorization that came after the payment was voided.
+ */
 export const PaymentDeclined = defineMessage({
   type: 'orderflow.payment.declined.v1',
   subject: 'payment.evt.declined',
@@ -38,7 +43,7 @@ export const PaymentDeclined = defineMessage({
   data: Type.Object(
     {
       orderId: OrderId,
-      reason: Type.Enum(['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'VOIDED'] as const),
+      reason: Type.Enum(['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'PROVIDER_TIMEOUT', 'VOIDED'] as const),
       message: Type.String({ minLength: 1, maxLength: 500 }),
     },
     { additionalProperties: false },

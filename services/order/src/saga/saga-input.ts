@@ -24,7 +24,7 @@ export type SagaInput =
   | { readonly kind: 'released' }
   | { readonly kind: 'committed' }
   | { readonly kind: 'authorized' }
-  | { readonly kind: 'declined'; readonly message: string }
+  | { readonly kind: 'declined'; readonly reason: DataOf<typeof PaymentDeclined>['reason']; readonly message: string }
   | { readonly kind: 'captured' }
   | { readonly kind: 'voided' }
   | { readonly kind: 'refunded' }
@@ -47,7 +47,7 @@ export function sagaInputOf(event: CloudEvent): SagaInput | undefined {
   if (isEventOf(StockReleased, event)) return { kind: 'released' }
   if (isEventOf(StockCommitted, event)) return { kind: 'committed' }
   if (isEventOf(PaymentAuthorized, event)) return { kind: 'authorized' }
-  if (isEventOf(PaymentDeclined, event)) return { kind: 'declined', message: event.data.message }
+  if (isEventOf(PaymentDeclined, event)) return { kind: 'declined', reason: event.data.reason, message: event.data.message }
   if (isEventOf(PaymentCaptured, event)) return { kind: 'captured' }
   if (isEventOf(PaymentVoided, event)) return { kind: 'voided' }
   if (isEventOf(PaymentRefunded, event)) return { kind: 'refunded' }

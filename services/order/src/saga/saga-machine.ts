@@ -16,7 +16,7 @@ import {
 import { finishIfDone, releaseCommand, startCompensation } from './compensation.js'
 import { onDeadline } from './saga-deadline.js'
 import type { SagaInput } from './saga-input.js'
-import { clip, declineMessage, HumanMessages, rejectionFailure } from './saga-messages.js'
+import { clip, declineFailure, HumanMessages, rejectionFailure } from './saga-messages.js'
 import { message, NO_CHANGE, nextDeadline, type Clock, type Outgoing, type Saga, type SagaProgress, type Transition } from './saga.js'
 import { settlementDeadline } from './settlement.js'
 import { authorizeCommand } from './step-commands.js'
@@ -43,13 +43,12 @@ export function applyToSaga(saga: View, input: SagaInput, clock: Clock): Transit
       return onRejected(saga, input.rejection)
     case 'authorized':
       return onAuthorized(saga, clock)
-    case 'declined':
+    case 'declined': {
       if (saga.state !== 'AUTHORIZING') return NO_CHANGE
-      return startCompensation(
-        saga,
-        { failure: { reason: 'PAYMENT_DECLINED', message: declineMessage(input.message) }, detail: declineMessage(input.message), release: true, void: true },
-        clock,
-      )
+      // A decline for a provider timeout compensates the same way: the void only confirms.
+      const failure = declineFailure(input)
+      return startCompensation(saga, { failure, detail: failure.message, release: true, void: true }, clock)
+    }
     case 'released':
       return onUndone(saga, 'releaseRequestedAt', 'releasedAt', 'STOCK_RELEASED', clock)
     case 'voided':

@@ -1,4 +1,4 @@
-import type { DataOf, StockRejected } from '@orderflow/contracts'
+import type { DataOf, PaymentDeclined, StockRejected } from '@orderflow/contracts'
 import type { FailureReason } from './saga.js'
 
 /** Contract limit of OrderFailed.message and OrderCancelRefused.message. */
@@ -11,6 +11,7 @@ export function clip(text: string, max = MAX_MESSAGE): string {
 /** Customer-readable texts: they end up on the order's timeline as they are. */
 export const HumanMessages = {
   timeout: 'Your order took too long to process and was not completed. Nothing was charged and the reserved items were released.',
+  providerTimeout: 'The payment provider did not answer in time, so the order was not completed. Nothing was charged and the reserved items were released.',
   noPayment: 'The order has no payment details, so it cannot be paid.',
   cancelRefused: 'The order has already left the warehouse and can no longer be cancelled.',
   cancelled: 'Cancelled at your request.',
@@ -25,6 +26,12 @@ export function rejectionFailure(rejection: DataOf<typeof StockRejected>): { rea
   return { reason: 'OUT_OF_STOCK', message: clip(`Some items are out of stock${lines.length ? `: ${lines.join(', ')}` : ''}.`) }
 }
 
-export function declineMessage(providerMessage: string): string {
-  return clip(`The payment was declined: ${providerMessage}`)
+/**
+ * The failure a payment decline means. A provider that did not answer in time is a TIMEOUT (the
+ * payment service cancelled whatever it may have held before saying so); any other reason is
+ * the card's, PAYMENT_DECLINED, with the provider's words.
+ */
+export function declineFailure(decline: Pick<DataOf<typeof PaymentDeclined>, 'reason' | 'message'>): { reason: FailureReason; message: string } {
+  if (decline.reason === 'PROVIDER_TIMEOUT') return { reason: 'TIMEOUT', message: HumanMessages.providerTimeout }
+  return { reason: 'PAYMENT_DECLINED', message: clip(`The payment was declined: ${decline.message}`) }
 }

@@ -30,6 +30,7 @@ interface CommandConsumer<E extends CloudEvent> {
  * state, the provider refused for good) is dead-lettered at once; anything else that fails —
  * the provider unavailable, timed out or behind an open breaker — is retried with the
  * consumer's backoff, and the provider, asked again under the same keys, moves no money twice.
+ * (An authorization that times out is not a failure: it is declined, see authorizePayments.)
  */
 function commandConsumer<E extends CloudEvent>(c: CommandConsumer<E>, deps: CommandDeps): Consumer<E, BatchTx> {
   return {

@@ -8,10 +8,11 @@ export const PAYMENT_STATUSES = ['AUTHORIZING', 'AUTHORIZED', 'DECLINED', 'CAPTU
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number]
 
 /**
- * Why the provider declined a payment. (PaymentDeclined may also say VOIDED: that payment's
- * status is VOIDED, not DECLINED.)
+ * Why a payment was declined: the provider's answer (CARD_DECLINED, INSUFFICIENT_FUNDS), or ours
+ * when the provider did not answer in time (PROVIDER_TIMEOUT, after cancelling whatever it may
+ * hold). (PaymentDeclined may also say VOIDED: that payment's status is VOIDED, not DECLINED.)
  */
-export const DECLINE_REASONS = ['CARD_DECLINED', 'INSUFFICIENT_FUNDS'] as const
+export const DECLINE_REASONS = ['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'PROVIDER_TIMEOUT'] as const
 export type PaymentDeclineReason = (typeof DECLINE_REASONS)[number]
 
 /** The part of a payment the rules look at. */

@@ -1,17 +1,25 @@
 import type { AuthorizePayment, CloudEvent, DataOf } from '@orderflow/contracts'
 import type { Delivery } from '@orderflow/messaging'
-import { authorizeStep, voidedMayStillHold } from '../domain/payment-status.js'
+import { authorizeStep, voidedMayStillHold, type PaymentDeclineReason } from '../domain/payment-status.js'
 import { idempotencyKey, type AuthorizeResult } from '../provider/payment-provider.js'
+import { ProviderTimeoutError } from '../provider/provider.errors.js'
 import type { NewPayment, PaymentRow } from '../repositories/payments.sql.js'
 import type { CommandDeps } from './command-deps.js'
 import type { PaymentBatch } from './payment-batch.js'
-import { authorizedEvent, declinedEvent, VOIDED_MESSAGE } from './payment-events.js'
+import { authorizedEvent, declinedEvent, PROVIDER_TIMEOUT_MESSAGE, VOIDED_MESSAGE } from './payment-events.js'
 import { askProvider, voidCall, type ProviderCall } from './provider-call.js'
+import { cancelTimedOut } from './timed-out-authorizations.js'
 
 export type AuthorizeCommand = CloudEvent<DataOf<typeof AuthorizePayment>>
 
-/** What the batch asks the provider for an order: its authorization, or a cancel of what may be held. */
-type Asked = { readonly kind: 'authorize'; readonly result: AuthorizeResult } | { readonly kind: 'cancel' }
+/**
+ * What the batch asks the provider for an order: its authorization — answered, or not in time
+ * (after the client's own retries) — or a cancel of what may be held.
+ */
+type Asked =
+  | { readonly kind: 'authorize'; readonly result: AuthorizeResult }
+  | { readonly kind: 'timed-out'; readonly error: ProviderTimeoutError }
+  | { readonly kind: 'cancel' }
 
 /**
  * The payments statement one creates for orders that have none: AUTHORIZING, with the first
@@ -36,29 +44,38 @@ export function paymentsToAuthorize(commands: readonly AuthorizeCommand[]): NewP
  * refuses the authorization (PaymentDeclined VOIDED) — cancelling at the provider, by order
  * reference, whatever an attempt no void covered may have left there: one that was recorded, or
  * one an earlier delivery of the command made before its transaction died.
+ *
+ * A provider that does not answer in time is a business answer, not an outage: the payment is
+ * declined (PROVIDER_TIMEOUT) once whatever the provider may hold was cancelled (see
+ * {@link cancelTimedOut}). It is DECLINED rather than VOIDED: a repeated authorize replays that
+ * decline, PROVIDER_TIMEOUT, where VOIDED would answer VOIDED (and the table's CHECK ties a
+ * decline reason to DECLINED); and a later void confirms without a provider call, which is safe
+ * because the cancel was made in the very transaction that records DECLINED — as a void that
+ * records VOIDED does. An unavailable provider or an open breaker stays an outage: the batch
+ * fails and the command is redelivered.
  */
 export async function authorizePayments(batch: PaymentBatch, commands: readonly Delivery<AuthorizeCommand>[], deps: CommandDeps): Promise<void> {
   const answers = new Map<string, Asked>()
-  for (const { orderId, answer, record } of await askProvider(providerCalls(batch, commands, deps), deps.failedCalls)) {
+  const answered = await askProvider(providerCalls(batch, commands, deps), deps.failedCalls)
+  for (const { orderId, answer, record } of answered) {
     answers.set(orderId, answer)
     batch.record([record])
   }
+  await cancelTimedOut(batch, answered.filter((a) => a.answer.kind === 'timed-out'), deps)
   for (const delivery of commands) {
     const { orderId } = delivery.event.data
     const payment = batch.get(orderId)
     const at = { order_id: payment.orderId, event_id: delivery.event.id }
     switch (authorizeStep(payment.status)) {
       case 'call-provider': {
-        const asked = answers.get(payment.orderId)
-        if (asked?.kind !== 'authorize') throw new Error(`the provider was not asked to authorize order ${orderId}`)
-        const { result } = asked
-        if (result.outcome === 'authorized') {
-          batch.emit(delivery, authorizedEvent(batch.move(orderId, { status: 'AUTHORIZED', providerRef: result.providerRef })))
+        const verdict = verdictOf(answers.get(payment.orderId), orderId)
+        if (verdict.outcome === 'authorized') {
+          batch.emit(delivery, authorizedEvent(batch.move(orderId, { status: 'AUTHORIZED', providerRef: verdict.providerRef })))
           deps.logger.debug(at, 'payment authorized')
         } else {
-          batch.move(orderId, { status: 'DECLINED', declineReason: result.reason, declineMessage: result.message })
-          batch.emit(delivery, declinedEvent(payment.orderId, result.reason, result.message))
-          deps.logger.info({ ...at, reason: result.reason }, 'payment declined')
+          batch.move(orderId, { status: 'DECLINED', declineReason: verdict.reason, declineMessage: verdict.message })
+          batch.emit(delivery, declinedEvent(payment.orderId, verdict.reason, verdict.message))
+          deps.logger.info({ ...at, reason: verdict.reason }, 'payment declined')
         }
         break
       }
@@ -76,6 +93,17 @@ export async function authorizePayments(batch: PaymentBatch, commands: readonly 
         break
     }
   }
+}
+
+type Verdict =
+  | { readonly outcome: 'authorized'; readonly providerRef: string }
+  | { readonly outcome: 'declined'; readonly reason: PaymentDeclineReason; readonly message: string }
+
+/** What the provider's answer means for the payment; its silence, once cancelled, is our decline. */
+function verdictOf(asked: Asked | undefined, orderId: string): Verdict {
+  if (asked?.kind === 'authorize') return asked.result
+  if (asked?.kind === 'timed-out') return { outcome: 'declined', reason: 'PROVIDER_TIMEOUT', message: PROVIDER_TIMEOUT_MESSAGE }
+  throw new Error(`the provider was not asked to authorize order ${orderId}`)
 }
 
 /** At most one call per order, decided from the payment as statement one found it. */
@@ -104,8 +132,17 @@ function authorizeCall(payment: PaymentRow, cmd: AuthorizeCommand['data'], deps:
   return {
     orderId,
     operation: 'AUTHORIZE',
-    ask: async () => ({ kind: 'authorize', result: await deps.provider.authorize(request) }),
+    ask: async () => {
+      try {
+        return { kind: 'authorize', result: await deps.provider.authorize(request) }
+      } catch (error) {
+        // Only a timeout is an answer; an unavailable provider or an open breaker fails the batch.
+        if (error instanceof ProviderTimeoutError) return { kind: 'timed-out', error }
+        throw error
+      }
+    },
     describe: (asked) => {
+      if (asked.kind === 'timed-out') return { outcome: 'TIMEOUT', error: asked.error.message }
       if (asked.kind !== 'authorize') return { outcome: 'SUCCEEDED' }
       const { result } = asked
       return result.outcome === 'authorized' ? { outcome: 'SUCCEEDED', providerRef: result.providerRef } : { outcome: 'DECLINED', error: `${result.reason}: ${result.message}` }

@@ -42,3 +42,5 @@ export const declinedEvent = (orderId: string, reason: DataOf<typeof PaymentDecl
   makeEvent(PaymentDeclined, { source: EVENT_SOURCE, subject: orderId, data: { orderId, reason, message } })
 
 export const VOIDED_MESSAGE = 'The payment was cancelled before its authorization completed.'
+
+export const PROVIDER_TIMEOUT_MESSAGE = 'The payment provider did not answer in time. Nothing was charged.'
