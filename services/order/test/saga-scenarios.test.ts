@@ -16,6 +16,7 @@ function runAt(at: Clock, saga: Saga, ...inputs: SagaInput[]): { saga: Saga; sen
   return { saga, sent: log }
 }
 const run = (saga: Saga, ...inputs: SagaInput[]) => runAt(clock, saga, ...inputs)
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const created = {
   orderId: ORDER_ID,
@@ -78,6 +79,11 @@ t.test('declined: release and void, then FAILED PAYMENT_DECLINED once both are c
   t.match(saga, { state: 'FAILED', failureReason: 'PAYMENT_DECLINED', failureMessage: 'The payment was declined: Insufficient funds.', deadlineAt: null })
   const long = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason: 'CARD_DECLINED', message: 'x'.repeat(500) }, clock)
   t.equal(long.changes.failureMessage?.length, 500, 'the message is clipped to the contract limit')
+  // Both parities, so one of them puts a pair across the cut.
+  for (const message of [`a${'😀'.repeat(300)}`, `ab${'😀'.repeat(300)}`]) {
+    const clipped = applyToSaga(sagaIn.AUTHORIZING, { kind: 'declined', reason: 'CARD_DECLINED', message }, clock).changes.failureMessage ?? ''
+    t.ok(clipped.length <= 500 && !LONE_SURROGATE.test(clipped), 'never half an emoji: a surrogate pair is kept whole or left out')
+  }
 })
 
 t.test('declined because the provider did not answer in time: compensated as a decline, FAILED TIMEOUT', async (t) => {

@@ -4,9 +4,17 @@ import type { FailureReason } from './saga.js'
 /** Contract limit of OrderFailed.message and OrderCancelRefused.message. */
 const MAX_MESSAGE = 500
 
+/**
+ * Cuts a text to `max` UTF-16 units, ending in `…`. Never between the two halves of a surrogate
+ * pair (an emoji, say): half a pair is not text PostgreSQL's jsonb will store.
+ */
 export function clip(text: string, max = MAX_MESSAGE): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+  if (text.length <= max) return text
+  const end = isHighSurrogate(text.charCodeAt(max - 2)) ? max - 2 : max - 1
+  return `${text.slice(0, end)}…`
 }
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff
 
 /** Customer-readable texts: they end up on the order's timeline as they are. */
 export const HumanMessages = {
