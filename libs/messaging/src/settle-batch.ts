@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
 import type { JsMsg } from '@nats-io/jetstream'
-import type { CloudEvent } from '@orderflow/contracts'
+import { checkEvent, type CloudEvent } from '@orderflow/contracts'
 import type { Logger } from 'pino'
 import type { Consumer, Delivery, Transact } from './consumer.js'
 import type { DeadLetterReason } from './dead-letter-headers.js'
@@ -131,7 +131,11 @@ async function settleAlone<Tx>(r: Received, deps: SettleDeps<Tx>, started: numbe
   } catch (err) {
     const log = deps.logger.child({ event_id: r.delivery.event.id, event_type: r.delivery.event.type, order_id: r.delivery.event.subject, delivery: deliveries })
     const exhausted = deps.spec.maxDeliver > 0 && deliveries >= deps.spec.maxDeliver
-    if (err instanceof PermanentError || exhausted) {
+    const violation = contractViolation(r.delivery.event)
+    if (violation !== undefined) {
+      log.warn({ err, violation }, 'handler failed on an event that breaks its contract; dead-lettered')
+      outcome = await deadLetter(msg, deps, 'invalid', `${violation} (handler: ${describeError(err)})`)
+    } else if (err instanceof PermanentError || exhausted) {
       log.warn({ err, deliveries }, err instanceof PermanentError ? 'permanent failure; dead-lettered' : 'deliveries exhausted; dead-lettered')
       outcome = await deadLetter(msg, deps, err instanceof PermanentError ? 'permanent' : 'max_deliveries', describeError(err))
     } else {
@@ -143,6 +147,17 @@ async function settleAlone<Tx>(r: Received, deps: SettleDeps<Tx>, started: numbe
     }
   }
   count(msg, deps, outcome, started)
+}
+
+/**
+ * Why an event breaks its contract, or `undefined` when it keeps it. Asked only of an event whose
+ * handler failed: consumers trust what producers checked ("validate once"), so a message that
+ * was never checked — published by hand, by a foreign or broken producer — shows up as a failing
+ * handler. Retrying it cannot help: it is dead-lettered at once instead of after every backoff.
+ */
+function contractViolation(event: CloudEvent): string | undefined {
+  const checked = checkEvent(event)
+  return checked.ok ? undefined : `contract violation: ${checked.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`
 }
 
 const deliveryKey = <Tx>(msg: JsMsg, deps: SettleDeps<Tx>) => ({ stream: msg.info.stream, seq: msg.seq, consumer: deps.spec.durable })

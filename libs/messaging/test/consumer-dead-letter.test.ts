@@ -83,6 +83,32 @@ void t.test('the contract is not checked again: an event whose data breaks it st
   t.equal(await countIn(fx.bus, fx.dlqStream), 0)
 })
 
+void t.test('an event that breaks its contract and fails its handler is dead-lettered at once, not retried', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer({ maxDeliver: 5, backoffMs: [60_000] })
+  let calls = 0
+  await fx.run({
+    consumer: consumerOf(spec, (batch) => {
+      calls++
+      // As a real handler would, on data it was promised and did not get.
+      if (batch.some((d) => typeof (d.event.data as { orderId?: unknown }).orderId !== 'string')) throw new TypeError('orderId.toLowerCase is not a function')
+      return Promise.resolve()
+    }),
+  })
+  const bad = { ...orderCreated(), data: { orderId: 42 } }
+  await fx.bus.js.publish(fx.subject(OrderCreated), JSON.stringify(bad))
+  const [dl] = await deadLettersIn(fx, 1)
+  t.match(dl, { reason: 'invalid', eventId: bad.id, origin: { deliveries: 1 }, error: /^contract violation: .*\/data\/orderId must be string \(handler: TypeError: orderId.toLowerCase is not a function\)$/ })
+  t.equal(calls, 1, 'no retry, no minute-long backoff')
+
+  // A valid event whose handler fails is still retried, as before.
+  const good = orderCreated()
+  await createPublisher(fx.bus).publish(good, { subject: fx.subject(OrderCreated) })
+  await settled(fx, spec.durable)
+  t.equal(calls, 2)
+  t.equal(await countIn(fx.bus, fx.dlqStream), 1)
+})
+
 void t.test('a PermanentError dead-letters at once', async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxDeliver: 5 })
