@@ -5,6 +5,7 @@ import { OutboxRelayError } from './db.errors.js'
 import type { OutboxRecord } from './outbox.js'
 import { outboxMetrics, type OutboxMetrics, type PendingCounter } from './outbox.metrics.js'
 import { claimBatch, countPending, markSent, outboxTableExists, purgeSent, recordFailures } from './outbox.sql.js'
+import { survivePoolErrors } from './pool-errors.js'
 
 /** What became of one message of a batch, in the batch's order. */
 export type PublishOutcome = { ok: true } | { ok: false; error: unknown }
@@ -110,8 +111,7 @@ class Relay implements OutboxRelay {
     const poolSize = positive('poolSize', options.poolSize ?? 2)
     this.#metrics = outboxMetrics(options.registry)
     this.#pool = new pg.Pool({ connectionString: options.url, max: poolSize, application_name: 'orderflow-outbox-relay' })
-    // An idle client's connection dropping is reported here; the next query gets a fresh one.
-    this.#pool.on('error', (error) => this.#logger.warn({ err: error }, 'outbox relay pool connection lost'))
+    survivePoolErrors(this.#pool, (error) => this.#logger.warn({ err: error }, 'outbox relay pool connection lost'))
     this.#sweepAfterMs = options.sweepAfterMs ?? 5_000
     if (!Number.isInteger(this.#sweepAfterMs) || this.#sweepAfterMs < 0) throw new OutboxRelayError(`sweepAfterMs must be an integer >= 0 (got ${this.#sweepAfterMs})`)
     this.#countPending = async () => {

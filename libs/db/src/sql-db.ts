@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Logger } from 'pino'
+import { survivePoolErrors } from './pool-errors.js'
 import type { SqlDb } from './sql-transaction.js'
 
 export interface SqlDbOptions {
@@ -34,8 +35,7 @@ export function openSqlDb(opts: SqlDbOptions): SqlDb {
     options: '-c plan_cache_mode=force_generic_plan',
     types,
   })
-  // A connection the server dropped while idle is reported here; the next query opens another.
-  pool.on('error', (error) => opts.logger.warn({ err: error }, 'hot-path database connection lost'))
+  survivePoolErrors(pool, (error) => opts.logger.warn({ err: error }, 'hot-path database connection lost'))
   return new Kysely<object>({
     dialect: new PostgresDialect({
       pool: {

@@ -56,3 +56,48 @@ void t.test('timestamps come back as PostgreSQL writes them, as the ORM has them
   const { rows } = await sql<{ at: unknown }>`select '2026-01-02T03:04:05Z'::timestamptz as at`.execute(db)
   t.type(rows[0]?.at, 'string')
 })
+
+void t.test('a connection lost inside a transaction, between statements, fails that transaction only; the process lives on', async (t) => {
+  const lost = openSqlDb({ url, poolSize: 1, logger: pino({ level: 'silent' }) })
+  t.teardown(() => lost.destroy())
+  const outcome = lost
+    .transaction()
+    .execute(async (tx) => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)
+      // What a PostgreSQL restart does to every session, done to this one while it holds its
+      // connection and waits on something else (a payment provider's answer, say).
+      await query(url, 'select pg_terminate_backend($1)', [rows[0]!.pid])
+      // The connection ends now, with no query running: pg reports it as an 'error' event on the
+      // checked-out client, which, unheard, would end this process.
+      await new Promise((r) => setTimeout(r, 200))
+      await sql`select 1`.execute(tx)
+    })
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+  t.ok((await outcome) instanceof Error, 'the transaction fails')
+  const { rows } = await sql<{ one: number }>`select 1 as one`.execute(lost)
+  t.same(rows, [{ one: 1 }], 'the next query gets a fresh connection')
+})
+
+void t.test('a connection lost mid-query fails that query only; the process lives on and the next query reconnects', async (t) => {
+  const lost = openSqlDb({ url, poolSize: 1, logger: pino({ level: 'silent' }) })
+  t.teardown(() => lost.destroy())
+  // Settled into a value at once: the rejection comes while this test is still terminating it.
+  const running = sql`select pg_sleep(30)`.execute(lost).then(() => undefined, (error: unknown) => error)
+  // What a PostgreSQL restart does to every session, done to this one session only.
+  for (let killed = 0; killed === 0; ) {
+    await new Promise((r) => setTimeout(r, 20))
+    const rows = await query<{ pg_terminate_backend: boolean }>(
+      url,
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'select pg_sleep(30)%' and pid <> pg_backend_pid()`,
+    )
+    killed = rows.length
+  }
+  t.match(await running, { code: '57P01' }, 'the query in progress fails')
+  // An unhandled 'error' event on the checked-out client would have ended this process by now.
+  await new Promise((r) => setTimeout(r, 100))
+  const { rows } = await sql<{ one: number }>`select 1 as one`.execute(lost)
+  t.same(rows, [{ one: 1 }], 'the next query gets a fresh connection')
+})
