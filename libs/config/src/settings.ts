@@ -18,6 +18,14 @@ export const HttpSettings = {
   /** Largest request body accepted; larger ones get 413. @default 65536 */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 65_536 }),
   /**
+   * Longest a client may take to send a whole request (headers and body); past it the server
+   * answers 408 and closes the connection, so a body shorter than its Content-Length cannot hold
+   * a socket forever. @default 10000
+   */
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Longest a client may take to send a request's headers; 408 past it. At most REQUEST_TIMEOUT_MS. @default 5000 */
+  HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /**
    * How long readiness reports 503 before the server stops accepting, so load balancers
    * notice first. @default 0 locally; the chart sets a few seconds.
    */

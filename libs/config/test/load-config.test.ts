@@ -10,6 +10,8 @@ t.test('applies defaults and converts strings to the schema types', async (t) =>
   t.equal(config.HOST, '0.0.0.0')
   t.equal(config.BODY_LIMIT_BYTES, 2048)
   t.equal(config.SHUTDOWN_DRAIN_DELAY_MS, 0, 'an empty variable counts as unset')
+  t.equal(config.REQUEST_TIMEOUT_MS, 10_000, 'a slow client is cut off after 10 s')
+  t.equal(config.HEADERS_TIMEOUT_MS, 5_000)
 })
 
 t.test('a malformed setting names the variable and the value', async (t) => {

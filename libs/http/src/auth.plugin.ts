@@ -8,6 +8,7 @@ import { HttpErrors } from './errors.js'
 import { hsKeyResolver, jwksKeyResolver } from './jwt-keys.js'
 import { isProblemError, type ProblemError } from './problem.js'
 import type { AuthOptions } from './server-options.js'
+import { unstorableReason } from './storable-text.js'
 
 /** The claims Orderflow reads from a bearer token; others pass through untouched. */
 export interface TokenClaims {
@@ -90,6 +91,20 @@ function authProblem(err: unknown): ProblemError {
 }
 
 /**
+ * Longest `sub` accepted. Services store the subject as who did something (who placed an order,
+ * who counted stock) in columns of this many characters, so a longer one would fail the write.
+ */
+export const MAX_SUBJECT_LENGTH = 200
+
+/** What is wrong with a verified token's `sub` for the services to record it, if anything. */
+function subjectFlaw(sub: unknown): string | undefined {
+  if (typeof sub !== 'string' || sub === '') return 'its sub claim must be a non-empty string'
+  if (sub.length > MAX_SUBJECT_LENGTH) return `its sub claim is longer than ${MAX_SUBJECT_LENGTH} characters`
+  const reason = unstorableReason(sub)
+  return reason === undefined ? undefined : `its sub claim ${reason}`
+}
+
+/**
  * Verified tokens kept per key, so a client's next request with the same token skips the
  * signature check (an RS256 one above all). fast-jwt keeps a result no longer than the token's
  * `exp`, and a refused token stays refused.
@@ -126,6 +141,9 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     } catch (err) {
       throw authProblem(err)
     }
+    // A signed token can still carry a subject no service can record: refused like a bad token.
+    const flaw = subjectFlaw(request.user.sub)
+    if (flaw) throw HttpErrors.UNAUTHORIZED({ detail: `The token is invalid: ${flaw}.`, headers: bearer('invalid_token') })
   })
 }
 

@@ -12,12 +12,16 @@ import { Registry } from 'prom-client'
 import { accessLogPlugin } from './access-log.plugin.js'
 import { authPlugin } from './auth.plugin.js'
 import { errorHandlerPlugin, sendProblem, toProblemError } from './error-handler.plugin.js'
+import { finiteNumbersPlugin } from './finite-numbers.plugin.js'
 import { lifecyclePlugin } from './lifecycle.plugin.js'
 import { metricsPlugin } from './metrics.plugin.js'
 import { openapiPlugin } from './openapi.plugin.js'
 import { probesPlugin } from './probes.plugin.js'
 import { requestContextPlugin, requestIdFrom } from './request-context.plugin.js'
+import { requestValidators } from './request-validators.js'
+import { answerClientError, slowClientsPlugin } from './slow-clients.js'
 import type { ServerOptions } from './server-options.js'
+import { storableTextPlugin } from './storable-text.plugin.js'
 
 /** The server {@link buildServer} returns: route handlers are typed from their TypeBox schemas. */
 export type App = FastifyInstance<
@@ -38,9 +42,23 @@ export type Plugin<O extends FastifyPluginOptions = Record<never, never>> = Fast
  * service registers through `protectedRoutes`. Register routes on the returned instance.
  */
 export function buildServer(opts: ServerOptions): App {
+  const requestTimeout = opts.requestTimeoutMs ?? 10_000
+  const headersTimeout = opts.headersTimeoutMs ?? 5_000
+  if (!(headersTimeout > 0 && headersTimeout <= requestTimeout)) {
+    throw new TypeError(`headersTimeoutMs (${headersTimeout}) must be positive and at most requestTimeoutMs (${requestTimeout})`)
+  }
   const app = Fastify({
     ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
     bodyLimit: opts.bodyLimit ?? 65_536,
+    // A client that stops sending (a body shorter than its Content-Length, headers that never
+    // end) gets 408 and loses its socket. Node looks for such clients every
+    // connectionsCheckingInterval, 30 s by default: once a second keeps the cut near the limit.
+    requestTimeout,
+    http: { headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    // What fails before a request exists (those timeouts, malformed HTTP) is a problem too.
+    clientErrorHandler: answerClientError,
+    // Query strings and parameters are coerced to their types, bodies are not.
+    schemaController: { compilersFactory: requestValidators() },
     // Our genReqId reads x-request-id itself so that it can refuse unreasonable values.
     requestIdHeader: false,
     genReqId: requestIdFrom,
@@ -67,6 +85,9 @@ export function buildServer(opts: ServerOptions): App {
   void app.register(requestContextPlugin)
   void app.register(accessLogPlugin)
   void app.register(errorHandlerPlugin)
+  void app.register(storableTextPlugin)
+  void app.register(finiteNumbersPlugin)
+  void app.register(slowClientsPlugin)
   void app.register(metricsPlugin, { registry: opts.registry ?? new Registry(), defaultMetrics: opts.defaultMetrics ?? true })
   if (opts.auth) void app.register(authPlugin, opts.auth)
   if (opts.openapi !== false) {

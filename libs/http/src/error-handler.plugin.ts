@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { HttpErrors } from './errors.js'
 import { isProblemError, PROBLEM_CONTENT_TYPE, ProblemError } from './problem.js'
-import { fieldErrors } from './validation.js'
+import { fieldErrors, validationFailed } from './validation.js'
 
 /** Stable codes for 4xx errors raised by Fastify or a plugin without a code of ours. */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -12,10 +12,12 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
   429: 'RATE_LIMITED',
 }
 
@@ -51,12 +53,7 @@ export function toProblemError(error: unknown, request: FastifyRequest): Problem
   if (isValidationList(error.validation)) {
     const validation = error.validation
     const context = typeof error.validationContext === 'string' ? error.validationContext : undefined
-    const errors = fieldErrors(context, validation)
-    return HttpErrors.VALIDATION_FAILED({
-      detail: `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`,
-      extra: { errors },
-      cause: error,
-    })
+    return validationFailed(fieldErrors(context, validation), error)
   }
 
   switch (error.code) {

@@ -54,6 +54,18 @@ export interface ServerOptions {
   /** Largest request body in bytes; larger ones get 413 `PAYLOAD_TOO_LARGE`. @default 65536 */
   bodyLimit?: number | undefined
   /**
+   * Longest a client may take to send a whole request, headers and body; past it the server
+   * answers 408 `REQUEST_TIMEOUT` and closes the connection, so a client that sends less body
+   * than its `Content-Length` promises cannot hold a socket forever. The handler's own time does
+   * not count. @default 10000
+   */
+  requestTimeoutMs?: number | undefined
+  /**
+   * Longest a client may take to send a request's headers, from the start of the connection or
+   * the end of its previous request; 408 past it. At most `requestTimeoutMs`. @default 5000
+   */
+  headersTimeoutMs?: number | undefined
+  /**
    * Token verification. Without it the server has no auth and `protectedRoutes` refuses to
    * register, so a service cannot expose a protected route by mistake.
    * @default no auth

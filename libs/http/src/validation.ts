@@ -1,5 +1,6 @@
 import type { FastifySchemaValidationError } from 'fastify'
-import type { FieldError } from './problem.js'
+import { HttpErrors } from './errors.js'
+import type { FieldError, ProblemError } from './problem.js'
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
@@ -20,7 +21,7 @@ export function fieldErrors(context: string | undefined, errors: readonly Fastif
       segments.push(params.additionalProperty)
       message = 'is not allowed'
     }
-    return { field: toPath(context ?? 'request', segments), message }
+    return { field: fieldPath(context ?? 'request', segments), message }
   })
 }
 
@@ -33,7 +34,8 @@ function pointerSegments(pointer: string): string[] {
     .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
 }
 
-function toPath(root: string, segments: readonly string[]): string {
+/** `('body', ['items', '0', 'sku'])` → `body.items[0].sku`, the notation of a problem's `errors`. */
+export function fieldPath(root: string, segments: readonly string[]): string {
   let path = root
   for (const segment of segments) {
     if (/^\d+$/.test(segment)) path += `[${segment}]`
@@ -41,4 +43,13 @@ function toPath(root: string, segments: readonly string[]): string {
     else path += `[${JSON.stringify(segment)}]`
   }
   return path
+}
+
+/** The 400 `VALIDATION_FAILED` problem listing `errors`, whoever found them (Ajv or a rule of ours). */
+export function validationFailed(errors: readonly FieldError[], cause?: unknown): ProblemError {
+  return HttpErrors.VALIDATION_FAILED({
+    detail: `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`,
+    extra: { errors },
+    cause,
+  })
 }

@@ -66,6 +66,17 @@ void t.test('protected routes answer 401 UNAUTHORIZED, each failure with its own
       'The token is invalid: The token algorithm is invalid.',
       'Bearer error="invalid_token"',
     ],
+    // Subjects the services could not record (they store it in varchar(200) columns): a 401, not a 500.
+    ['a sub of 201 characters', bearer(mintToken({ sub: 'x'.repeat(201) })), 'The token is invalid: its sub claim is longer than 200 characters.', 'Bearer error="invalid_token"'],
+    ['a sub with NUL', bearer(mintToken({ sub: 'cust\u00007' })), 'The token is invalid: its sub claim must not contain NUL (U+0000).', 'Bearer error="invalid_token"'],
+    [
+      'a sub with an unpaired surrogate',
+      bearer(mintToken({ sub: 'cust\ud8007' })),
+      'The token is invalid: its sub claim must not contain an unpaired UTF-16 surrogate.',
+      'Bearer error="invalid_token"',
+    ],
+    ['an empty sub', bearer(mintToken({ sub: '' })), 'The token is invalid: its sub claim must be a non-empty string.', 'Bearer error="invalid_token"'],
+    ['a sub that is a number', bearer(mintToken({ extra: { sub: 42 } })), 'The token is invalid: its sub claim must be a non-empty string.', 'Bearer error="invalid_token"'],
   ]
   for (const [name, headers, detail, challenge] of cases) {
     const res = await app.inject({ method: 'GET', url: '/v1/me', headers })
@@ -73,6 +84,16 @@ void t.test('protected routes answer 401 UNAUTHORIZED, each failure with its own
     t.equal(res.headers['content-type'], PROBLEM, name)
     t.equal(res.headers['www-authenticate'], challenge, name)
     t.match(json(res), { code: 'UNAUTHORIZED', status: 401, title: 'Unauthorized', detail }, name)
+  }
+})
+
+void t.test('a sub of exactly 200 characters, or with characters beyond the BMP, is accepted', async (t) => {
+  const { app } = buildTestServer()
+  t.teardown(() => app.close())
+  for (const sub of ['x'.repeat(200), 'kund-\u{1F600}-ü']) {
+    const res = await app.inject({ method: 'GET', url: '/v1/me', headers: bearer(mintToken({ sub })) })
+    t.equal(res.statusCode, 200, sub)
+    t.same(json(res), { sub, roles: [] })
   }
 })
 

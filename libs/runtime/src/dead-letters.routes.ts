@@ -30,9 +30,12 @@ const Full = Type.Object({
   encoding: Type.Enum(['json', 'base64'] as const),
   headers: Type.Record(Type.String(), Type.String()),
 })
-const SeqParams = Type.Object({ seq: Type.Integer({ minimum: 1 }) })
+// Stream sequences are read as JavaScript numbers: one past the exact integers would reach NATS
+// rounded (or as 1e+20) and fail there, so it is refused as a malformed sequence instead.
+const Seq = { maximum: Number.MAX_SAFE_INTEGER }
+const SeqParams = Type.Object({ seq: Type.Integer({ minimum: 1, ...Seq }) })
 const ListQuery = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }), after: Type.Integer({ minimum: 0, default: 0 }) },
+  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }), after: Type.Integer({ minimum: 0, default: 0, ...Seq }) },
   { additionalProperties: false },
 )
 const notFound = (seq: number) => DeadLetterErrors.DEAD_LETTER_NOT_FOUND({ detail: `There is no dead letter ${seq}.`, extra: { seq } })

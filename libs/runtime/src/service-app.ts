@@ -14,6 +14,8 @@ export function buildServiceApp<C extends ServiceConfig>(def: ServiceDefinition<
     serviceName: def.name,
     logger: ctx.logger,
     bodyLimit: ctx.config.BODY_LIMIT_BYTES,
+    requestTimeoutMs: ctx.config.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: ctx.config.HEADERS_TIMEOUT_MS,
     auth: authOptionsFromSettings(ctx.config),
     registry: ctx.registry,
     openapi: { title: def.openapi.title, description: def.openapi.description, version: '0.1.0' },

@@ -98,3 +98,15 @@ t.test('errors: unknown seq 404, bad seq 400, no role 403, no token 401', async 
   t.equal((await app.inject({ method: 'GET', url: '/v1/dead-letters', headers: { authorization: `Bearer ${mintToken({ roles: ['orders:read'] })}` } })).statusCode, 403)
   t.equal((await app.inject({ method: 'GET', url: '/v1/dead-letters' })).statusCode, 401)
 })
+
+t.test('a sequence past the exact integers is 400, not a request NATS fails with a 500', async (t) => {
+  for (const url of ['/v1/dead-letters/99999999999999999999', '/v1/dead-letters/Infinity', '/v1/dead-letters?after=99999999999999999999']) {
+    const res = await app.inject({ method: 'GET', url, headers: operator })
+    t.equal(res.statusCode, 400, url)
+    t.match(res.json(), { code: 'VALIDATION_FAILED' }, url)
+  }
+  const deleted = await app.inject({ method: 'DELETE', url: '/v1/dead-letters/99999999999999999999', headers: operator })
+  t.equal(deleted.statusCode, 400)
+  const last = await app.inject({ method: 'GET', url: `/v1/dead-letters/${Number.MAX_SAFE_INTEGER}`, headers: operator })
+  t.match(last.json(), { code: 'DEAD_LETTER_NOT_FOUND' }, 'the largest exact one is simply not there')
+})

@@ -5,5 +5,6 @@ export const InventoryErrors = defineErrors({
   SKU_NOT_FOUND: { status: 404, title: 'SKU not found' },
   RESERVATION_NOT_FOUND: { status: 404, title: 'No reservation for this order' },
   STOCK_BELOW_RESERVED: { status: 409, title: 'Stock on hand cannot drop below what is reserved' },
+  STOCK_ABOVE_LIMIT: { status: 409, title: 'Stock on hand cannot exceed 1,000,000,000 units' },
   INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
 })

@@ -62,8 +62,11 @@ t.test('applyStockChange sets or adjusts, never below what is reserved', async (
   t.same(applyStockChange(level, { set: 7, reason: 'count' }), { ok: true, onHand: 7, change: -3 })
   t.same(applyStockChange(level, { adjust: 5, reason: 'delivery' }), { ok: true, onHand: 15, change: 5 })
   t.same(applyStockChange(level, { adjust: -6, reason: 'broken' }), { ok: true, onHand: 4, change: -6 })
-  t.same(applyStockChange(level, { adjust: -7, reason: 'broken' }), { ok: false, onHand: 3 })
-  t.same(applyStockChange(level, { set: 3, reason: 'count' }), { ok: false, onHand: 3 })
+  t.same(applyStockChange(level, { adjust: -7, reason: 'broken' }), { ok: false, onHand: 3, refusal: 'below-reserved' })
+  t.same(applyStockChange(level, { set: 3, reason: 'count' }), { ok: false, onHand: 3, refusal: 'below-reserved' })
+  // Each adjustment is within the limit, their sum would not be: once an int overflow and a 500.
+  t.same(applyStockChange({ onHand: 1_000_000_000, reserved: 0 }, { adjust: 1, reason: 'delivery' }), { ok: false, onHand: 1_000_000_001, refusal: 'above-limit' })
+  t.same(applyStockChange({ onHand: 999_999_999, reserved: 0 }, { adjust: 1, reason: 'delivery' }), { ok: true, onHand: 1_000_000_000, change: 1 })
 })
 
 t.test('released and expired holds are closed', async (t) => {

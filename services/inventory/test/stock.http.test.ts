@@ -67,6 +67,31 @@ t.test('PUT refuses to drop on hand below what is reserved (409) and changes not
   t.equal((await audit(s)).length, 1, 'refused changes leave no audit row')
 })
 
+t.test('PUT refuses to raise on hand past 10^9 units (409), which adjustments once added up to: an int overflow and a 500', async (t) => {
+  const s = sku('L')
+  t.equal((await put(s, { set: 1_000_000_000, reason: 'count' })).statusCode, 201)
+  for (const adjust of [1, 1_000_000_000]) {
+    const res = await put(s, { adjust, reason: 'delivery' })
+    t.equal(res.statusCode, 409)
+    t.match(res.json(), { code: 'STOCK_ABOVE_LIMIT', sku: s, onHand: 1_000_000_000, requestedOnHand: 1_000_000_000 + adjust, maxUnits: 1_000_000_000 })
+  }
+  t.same(await tb.stock(s), { onHand: 1_000_000_000, reserved: 0 })
+  t.equal((await audit(s)).length, 1, 'refused changes leave no audit row')
+})
+
+t.test('PUT takes a body as typed: "set": "5" is a type error, not 5', async (t) => {
+  const res = await put(sku('T'), { set: '5', reason: 'count' })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 'VALIDATION_FAILED' })
+})
+
+t.test('a forged list cursor naming no SKU the API could take (NUL) is 400 INVALID_CURSOR, not a failed query', async (t) => {
+  const cursor = Buffer.from(JSON.stringify(['A\u0000'])).toString('base64url')
+  const res = await get(`/v1/inventory?cursor=${cursor}`)
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 'INVALID_CURSOR' })
+})
+
 t.test('PUT adjust of an unknown SKU is 404', async (t) => {
   const res = await put(sku('U'), { adjust: 3, reason: 'delivery' })
   t.equal(res.statusCode, 404)

@@ -114,6 +114,13 @@ t.test('400 names each invalid field and stores nothing', async (t) => {
     ['unknown field', orderBody({ discount: 50 }), /^body\.discount$/],
     ['bad sku', orderBody({ items: [{ sku: '../etc', quantity: 1, unitPrice: 1 }] }), /^body\.items\[0\]\.sku$/],
     ['unknown payment method', orderBody({ payment: { method: 'cash', token: 't' } }), /^body\.payment\.method$/],
+    // Coerced silently before, type errors now.
+    ['quantity as text', orderBody({ items: [{ sku: 'A', quantity: '2', unitPrice: 1 }] }), /^body\.items\[0\]\.quantity$/],
+    ['customerId as a number', orderBody({ customerId: 42 }), /^body\.customerId$/],
+    ['currency not in use (ZZZ)', orderBody({ currency: 'ZZZ' }), /^body\.currency$/],
+    // Text PostgreSQL cannot store: a 500 before.
+    ['NUL in customerId', orderBody({ customerId: 'c\u0000' }), /^body\.customerId$/],
+    ['NUL in the payment token', orderBody({ payment: { method: 'card', token: 'tok\u0000' } }), /^body\.payment\.token$/],
   ]
   for (const [name, payload, field] of cases) {
     const res = await post(payload)
@@ -131,6 +138,22 @@ t.test('a total beyond the exact integer range is refused', async (t) => {
   const res = await post(orderBody({ items }))
   t.equal(res.statusCode, 400)
   t.match(res.json(), { code: 'ORDER_TOTAL_TOO_LARGE' })
+})
+
+t.test('a total beyond what order.created carries (10^11) is refused, and one of exactly 10^11 is a valid event', async (t) => {
+  const before = await countRows('orders')
+  // Once a 500: the API took totals up to 9·10^15, the event contract stops at 10^11.
+  for (const items of [[{ sku: 'A', quantity: 10, unitPrice: 100_000_000_000 }], [{ sku: 'A', quantity: 1, unitPrice: 100_000_000_000 }, { sku: 'B', quantity: 1, unitPrice: 1 }]]) {
+    const res = await post(orderBody({ items }))
+    t.equal(res.statusCode, 400)
+    t.match(res.json(), { code: 'ORDER_TOTAL_TOO_LARGE' })
+  }
+  t.equal(await countRows('orders'), before, 'nothing stored')
+  const largest = await post(orderBody({ items: [{ sku: 'A', quantity: 1, unitPrice: 100_000_000_000 }] }))
+  t.equal(largest.statusCode, 202)
+  const { id } = largest.json<{ id: string }>()
+  const [created] = await tb.orm.em.fork().execute<{ payload: unknown }[]>(`select payload from outbox where payload->>'subject' = ? and type = 'orderflow.order.created.v1'`, [id])
+  t.ok(created && checkEvent(created.payload).ok, 'order.created with totalAmount 10^11 is valid')
 })
 
 t.test('malformed JSON, wrong media type and oversized bodies are problems too', async (t) => {

@@ -28,6 +28,12 @@ t.test('orderTotal sums in minor units and refuses to overflow', async (t) => {
   t.equal(orderTotal([{ quantity: 1000, unitPrice: Number.MAX_SAFE_INTEGER }]), undefined)
 })
 
+t.test('orderTotal stops where the events stop: 10^11 minor units', async (t) => {
+  t.equal(orderTotal([{ quantity: 1, unitPrice: 100_000_000_000 }]), 100_000_000_000)
+  t.equal(orderTotal([{ quantity: 1, unitPrice: 100_000_000_000 }, { quantity: 1, unitPrice: 1 }]), undefined)
+  t.equal(orderTotal([{ quantity: 10, unitPrice: 100_000_000_000 }]), undefined, 'once a HTTP 500: the total passed the API and failed order.created')
+})
+
 t.test('cursors round-trip with their filters and page size, and anything else is refused', async (t) => {
   const c = { createdAt: new Date('2026-01-02T03:04:05.678Z'), id: randomUUID(), filters: {}, limit: 20 }
   t.same(decodeCursor(encodeCursor(c)), c)
@@ -46,6 +52,9 @@ t.test('cursors round-trip with their filters and page size, and anything else i
   for (const bad of [
     '', 'garbage', wire([1, 2]), wire(['2026-01-01T00:00:00Z', randomUUID()]), wire({ ...ok, at: 'not a date' }), wire({ ...ok, id: 'z'.repeat(36) }),
     wire({ ...ok, l: 0 }), wire({ ...ok, l: 101 }), wire({ ...ok, s: 'LOST' }), wire({ ...ok, c: '' }), wire({ ...ok, f: 'yesterday' }), wire({ ...ok, v: 1 }),
+    // Forged cursors the database could not take (once HTTP 500s): year 0000, NUL, an unpaired surrogate.
+    wire({ ...ok, at: '0000-01-01T00:00:00Z' }), wire({ ...ok, f: '0000-06-01T00:00:00Z' }), wire({ ...ok, t: '+010000-01-01T00:00:00Z' }),
+    wire({ ...ok, c: 'c\u0000' }), wire({ ...ok, c: 'c\ud800' }),
   ]) {
     t.equal(decodeCursor(bad), undefined, JSON.stringify(bad))
   }

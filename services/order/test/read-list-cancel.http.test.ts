@@ -143,6 +143,26 @@ t.test('list errors: bad cursor, inverted range, limit out of bounds, unknown st
   t.match((await get('/v1/orders?status=LOST')).json(), { status: 400, code: 'VALIDATION_FAILED' })
 })
 
+t.test('list dates the date-time format lets through but PostgreSQL cannot compare with are 400, not 500', async (t) => {
+  const cases: [string, string][] = [
+    ['year 0000', 'createdFrom=0000-01-01T00:00:00Z'],
+    ['year 0001 at +14:00, year 0000 in UTC', `createdFrom=${encodeURIComponent('0001-01-01T00:00:00+14:00')}`],
+    ['past year 9999 in UTC', 'createdTo=9999-12-31T23:59:59-14:00'],
+    ['a leap second', 'createdTo=2016-12-31T23:59:60Z'],
+  ]
+  for (const [name, query] of cases) {
+    const res = await get(`/v1/orders?${query}`)
+    t.equal(res.statusCode, 400, name)
+    t.match(res.json(), { code: 'VALIDATION_FAILED', errors: [{ field: /^querystring\.created(From|To)$/, message: /between 0001-01-01T00:00:00Z and 9999-12-31/ }] }, name)
+  }
+  const widest = await get('/v1/orders?createdFrom=0001-01-01T00:00:00Z&createdTo=9999-12-31T23:59:59.999Z')
+  t.equal(widest.statusCode, 200, 'the first and last instants of four-digit years are fine')
+  t.match((await get('/v1/orders?customerId=%00')).json(), { status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'querystring.customerId' }] })
+  t.match((await get('/v1/orders?limit=Infinity')).json(), { status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'querystring.limit' }] })
+  // ajv-formats' uuid took a urn:uuid: prefix, which PostgreSQL's uuid does not.
+  t.match((await get(`/v1/orders/urn:uuid:${randomUUID()}`)).json(), { status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'params.id' }] })
+})
+
 t.test('cancel: 202 while PENDING or CONFIRMED; the saga moves in the request and its commands go out', async (t) => {
   const id = await place()
   const res = await tb.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: rw, payload: { reason: 'changed my mind' } })

@@ -1,3 +1,6 @@
+import Value from 'typebox/value'
+import { Sku } from '@orderflow/contracts'
+
 /**
  * Keyset pagination cursor for the stock list: the last SKU of a page, opaque to clients
  * (base64url JSON) so its shape can change without breaking them.
@@ -12,7 +15,8 @@ export function decodeCursor(raw: string): string | undefined {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
     if (!Array.isArray(parsed) || parsed.length !== 1) return undefined
     const sku: unknown = parsed[0]
-    return typeof sku === 'string' && sku.length > 0 && sku.length <= 64 ? sku : undefined
+    // A client may forge one: anything but a SKU (NUL, say) would fail the query, not the request.
+    return Value.Check(Sku, sku) ? sku : undefined
   } catch {
     return undefined
   }

@@ -3,6 +3,7 @@ import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
 import { InventoryErrors } from '../inventory.errors.js'
 import { findOrderReservation, findStock, listStock } from '../repositories/stock.repository.js'
 import { decodeCursor } from '../repositories/stock-cursor.js'
+import { MAX_UNITS } from '../domain/stock-change.js'
 import { changeStock } from '../use-cases/change-stock.js'
 import { toReservationView, toStockView } from './inventory-views.js'
 import { ListStockQuery, PutStockBody, ReservationQuery, ReservationView, SkuParams, StockList, StockView } from './inventory.schemas.js'
@@ -84,7 +85,7 @@ export const inventoryRoutes: Plugin<{ orm: Orm }> = async (app, { orm }) => {
           201: StockView,
           400: problemResponse('Malformed SKU or body'),
           404: problemResponse('Adjusting a SKU that does not exist'),
-          409: problemResponse('The change would leave less on hand than is reserved'),
+          409: problemResponse('The change would leave less on hand than is reserved, or more than 1,000,000,000'),
         },
       },
     },
@@ -96,6 +97,12 @@ export const inventoryRoutes: Plugin<{ orm: Orm }> = async (app, { orm }) => {
         throw InventoryErrors.STOCK_BELOW_RESERVED({
           detail: `${sku} would have ${result.onHand} on hand but ${result.stock.reserved} are reserved for orders.`,
           extra: { sku, onHand: result.stock.onHand, reserved: result.stock.reserved, requestedOnHand: result.onHand },
+        })
+      }
+      if (result.kind === 'above-limit') {
+        throw InventoryErrors.STOCK_ABOVE_LIMIT({
+          detail: `${sku} would have ${result.onHand} on hand, more than ${MAX_UNITS}.`,
+          extra: { sku, onHand: result.stock.onHand, requestedOnHand: result.onHand, maxUnits: MAX_UNITS },
         })
       }
       return reply.code(result.created ? 201 : 200).send(toStockView(result.stock))

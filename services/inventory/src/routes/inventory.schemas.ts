@@ -1,9 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { Sku } from '@orderflow/contracts'
 import { HOLD_STATUSES, LINE_STATUSES, REJECTION_REASONS } from '../domain/reservation-status.js'
-
-/** Largest count a PUT may set or move by; far beyond any warehouse, well within an int column. */
-export const MAX_UNITS = 1_000_000_000
+import { MAX_UNITS } from '../domain/stock-change.js'
 
 export const SkuParams = Type.Object({ sku: Sku })
 

@@ -8,6 +8,7 @@ export type ChangeStockResult =
   | { kind: 'changed'; stock: IStock; created: boolean }
   | { kind: 'not-found' }
   | { kind: 'below-reserved'; stock: IStock; onHand: number }
+  | { kind: 'above-limit'; stock: IStock; onHand: number }
 
 /**
  * A stock PUT, in the caller's transaction: the row is locked (a reserve waits, and sees the
@@ -27,7 +28,7 @@ export async function changeStock(em: EntityManager, sku: string, change: StockC
   const stock = await em.findOne(Stock, { sku }, { lockMode: LockMode.PESSIMISTIC_WRITE })
   if (!stock) return { kind: 'not-found' }
   const result = applyStockChange(stock, change)
-  if (!result.ok) return { kind: 'below-reserved', stock, onHand: result.onHand }
+  if (!result.ok) return { kind: result.refusal, stock, onHand: result.onHand }
   stock.onHand = result.onHand
   em.create(StockAdjustment, { sku, change: result.change, onHandAfter: result.onHand, reason: change.reason, actor })
   await em.flush()

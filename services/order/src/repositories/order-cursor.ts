@@ -1,3 +1,4 @@
+import { isStorableInstant } from '../domain/instants.js'
 import { ORDER_STATUSES, type OrderStatus } from '../domain/order-status.js'
 
 /** The filters a list was asked with; a cursor carries them so every page is of the same list. */
@@ -21,6 +22,10 @@ export interface OrderCursor {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// An unpaired surrogate (with `u`, a pair does not match) or NUL: text the query string could
+// not have brought (see @orderflow/http), which PostgreSQL cannot store.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text)
 const STATUSES: ReadonlySet<string> = new Set(ORDER_STATUSES)
 
 /** The JSON a cursor is made of; short keys keep the cursor short. */
@@ -54,7 +59,7 @@ function date(raw: unknown): Date | undefined | null {
   if (raw === undefined) return undefined
   if (typeof raw !== 'string') return null
   const d = new Date(raw)
-  return Number.isNaN(d.getTime()) ? null : d
+  return isStorableInstant(d) ? d : null
 }
 
 /** Returns `undefined` for anything that is not a cursor this service issued. */
@@ -66,7 +71,7 @@ export function decodeCursor(raw: string): OrderCursor | undefined {
     if (w.v !== 2 || typeof w.id !== 'string' || !UUID.test(w.id)) return undefined
     if (typeof w.l !== 'number' || !Number.isInteger(w.l) || w.l < 1 || w.l > 100) return undefined
     if (w.s !== undefined && (typeof w.s !== 'string' || !STATUSES.has(w.s))) return undefined
-    if (w.c !== undefined && (typeof w.c !== 'string' || w.c.length === 0 || w.c.length > 100)) return undefined
+    if (w.c !== undefined && (typeof w.c !== 'string' || w.c.length === 0 || w.c.length > 100 || unstorable(w.c))) return undefined
     const createdAt = date(w.at)
     const createdFrom = date(w.f)
     const createdTo = date(w.t)

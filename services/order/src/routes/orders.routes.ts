@@ -13,6 +13,7 @@ import { Saga } from '../entities/saga.entity.js'
 import { toSagaView } from './saga-view.js'
 import { SagaView } from './saga.schemas.js'
 import { createOrder } from './create-order.js'
+import { listFilters } from './list-filters.js'
 import { orderLinks, toOrderView, toSummaryView } from './order-view.js'
 import {
   CancelAccepted,
@@ -109,12 +110,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
     },
     async (request) => {
       const q = request.query
-      const asked = {
-        status: q.status,
-        customerId: q.customerId,
-        createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
-        createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
-      }
+      const asked = listFilters(q)
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
       if (q.cursor !== undefined && !after) throw OrderErrors.INVALID_CURSOR({ detail: 'Pass a nextCursor from a previous page unchanged.' })
       // A cursor is a page of the list it came from: alone, it brings that list's filters and page

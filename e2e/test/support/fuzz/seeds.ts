@@ -1,0 +1,22 @@
+import type fc from 'fast-check'
+import type { FuzzRequest } from './oracle.js'
+
+/** What the platform holds before the fuzz starts, so requests reach found as well as missing things. */
+export interface Seeds {
+  /** Orders that exist, in every state the seeding reached. */
+  readonly orderIds: readonly string[]
+  /** `nextCursor`s of real order lists, with and without filters. */
+  readonly orderCursors: readonly string[]
+  /** SKUs with stock. */
+  readonly skus: readonly string[]
+  readonly stockCursors: readonly string[]
+  /** Sequences of dead letters recorded for the fuzz (some are replayed or deleted on the way). */
+  readonly deadLetterSeqs: readonly number[]
+}
+
+/** One public route (or a family of them) and how many requests it gets. */
+export interface RouteFuzz {
+  readonly name: string
+  readonly runs: number
+  readonly request: fc.Arbitrary<FuzzRequest>
+}
