@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { HttpErrors } from './errors.js'
 import { isProblemError, PROBLEM_CONTENT_TYPE, ProblemError } from './problem.js'
+import { isUnavailableDependency } from './unavailable.js'
 import { fieldErrors, validationFailed } from './validation.js'
 
 /** Stable codes for 4xx errors raised by Fastify or a plugin without a code of ours. */
@@ -75,10 +76,16 @@ export function toProblemError(error: unknown, request: FastifyRequest): Problem
     const detail = typeof error.message === 'string' && error.message !== '' ? error.message : undefined
     return new ProblemError(code, { status, title: STATUS_CODES[status] ?? 'Client error' }, { detail, cause: error })
   }
+  if (isUnavailableDependency(error)) {
+    return HttpErrors.UNAVAILABLE({ detail: UNAVAILABLE_DETAIL, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) }, cause: error })
+  }
   return HttpErrors.INTERNAL({ detail: INTERNAL_DETAIL, cause: error })
 }
 
 const INTERNAL_DETAIL = 'The server failed to handle the request; quote the requestId when reporting it.'
+const UNAVAILABLE_DETAIL = 'A service this request needs is unavailable for the moment. Retry shortly (a POST with the same Idempotency-Key).'
+/** A database restart or failover takes seconds; clients that honour Retry-After come back after it. */
+const RETRY_AFTER_SECONDS = 2
 
 /** Sends `problem` as `application/problem+json`, logging it at a level matching its cause. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError): void {

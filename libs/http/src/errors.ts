@@ -57,6 +57,7 @@ export const HttpErrors = defineErrors({
   HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal server error' },
+  UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   NOT_READY: { status: 503, title: 'Not ready' },
   SHUTTING_DOWN: { status: 503, title: 'Shutting down' },
   AUTH_UNAVAILABLE: { status: 503, title: 'Token keys unavailable' },
