@@ -21,7 +21,7 @@ import { sagaConsumer, shipmentsConsumer } from '../src/consumers/consumers.js'
 import { notifyConsumer } from '../src/consumers/notify.consumer.js'
 import { recipientConsumer, type OrderCreatedEvent } from '../src/consumers/recipient.consumer.js'
 import { createMailer } from '../src/mail/mailer.js'
-import { sendDueMails } from '../src/use-cases/send-due-mails.js'
+import { sendDueMails, UnrecordedSends } from '../src/use-cases/send-due-mails.js'
 import { eventOf, notificationTestbed, orderCreated, quietLogger, storedNotifications } from './testbed.js'
 
 // The consumers and the sender's round called directly, against the real database and an SMTP server of the test's own.
@@ -92,6 +92,34 @@ t.test('a mail refused at every attempt is given up, FAILED; a replay of its eve
   t.match(await sendRound(new Date(start + 12 * policy.maxMs)), { claimed: 1, sent: 1 })
   t.match(await storedNotifications(tb.orm, orderId), [{ status: 'SENT', attempts: policy.maxAttempts + 2, last_error: null }])
   t.equal(mailsFor(orderId), 1)
+})
+
+t.test('a round whose commit is lost after the server took its mails records them next round instead of sending them again', async (t) => {
+  const orderId = randomUUID()
+  await handleBatch(tb.ctx, recipients, [created(orderId)])
+  await handleBatch(tb.ctx, saga, [eventOf(OrderConfirmed, orderId)])
+  // The real mailer, and then what a PostgreSQL restart does to the round's session: it ends
+  // between the sends and the commit.
+  const losingItsSession = {
+    async send(mail: Parameters<typeof mailer.send>[0]) {
+      const sent = await mailer.send(mail)
+      await tb.orm.em
+        .fork()
+        .execute(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'orderflow-hot-path' and pid <> pg_backend_pid()`)
+      return sent
+    },
+  }
+  const unrecorded = new UnrecordedSends()
+  const before = mailsFor(orderId)
+  await t.rejects(sendDueMails({ db: tb.ctx.db, mailer: losingItsSession, logger: quietLogger, unrecorded }, { policy, batchSize: 100 }), 'the round fails')
+  t.equal(mailsFor(orderId) - before, 1, 'the server took the mail')
+  t.equal(unrecorded.size, 1, 'and the sender remembers it')
+  t.match(await storedNotifications(tb.orm, orderId), [{ status: 'PENDING' }], 'its record was lost with the transaction')
+
+  t.match(await sendDueMails({ db: tb.ctx.db, mailer, logger: quietLogger, unrecorded }, { policy, batchSize: 100 }), { claimed: 0 })
+  t.equal(mailsFor(orderId) - before, 1, 'not sent again')
+  t.equal(unrecorded.size, 0)
+  t.match(await storedNotifications(tb.orm, orderId), [{ kind: 'ORDER_CONFIRMED', status: 'SENT', attempts: 1, message_id: String }])
 })
 
 t.test('an event whose recipient is not known yet fails the batch before anything is recorded', async (t) => {

@@ -1,5 +1,5 @@
 import { startPeriodic } from '@orderflow/runtime'
-import { sendDueMails, type MailSenderDeps, type SendRoundOptions } from '../use-cases/send-due-mails.js'
+import { sendDueMails, UnrecordedSends, type MailSenderDeps, type SendRoundOptions } from '../use-cases/send-due-mails.js'
 
 export interface MailSenderOptions extends SendRoundOptions {
   /** Pause between rounds when there was nothing more to send. */
@@ -17,7 +17,7 @@ export interface MailSender {
  * memory, so any number of replicas may run this and a restart picks up where the last stopped.
  */
 export function startMailSender(deps: MailSenderDeps, options: MailSenderOptions): MailSender {
-  const round = { ...deps, logger: deps.logger.child({ component: 'mail-sender' }) }
+  const round = { ...deps, logger: deps.logger.child({ component: 'mail-sender' }), unrecorded: new UnrecordedSends() }
   return startPeriodic({
     name: 'mail-sender',
     intervalMs: options.intervalMs,

@@ -8,6 +8,34 @@ export interface MailSenderDeps {
   readonly db: SqlDb
   readonly mailer: Mailer
   readonly logger: Logger
+  /** The sender's memory of mails the server took whose round did not commit; none: not remembered. */
+  readonly unrecorded?: UnrecordedSends
+}
+
+/**
+ * Mails the SMTP server accepted whose outcomes the round could not commit (PostgreSQL went away
+ * between the sends and the commit). Kept in the process and recorded before the next round
+ * claims anything, so the database coming back does not send them a second time.
+ */
+export class UnrecordedSends {
+  #outcomes: MailOutcome[] = []
+
+  get size(): number {
+    return this.#outcomes.length
+  }
+
+  keep(outcomes: readonly MailOutcome[]): void {
+    this.#outcomes.push(...outcomes.filter((o) => o.status !== 'FAILED'))
+  }
+
+  /** Records what is kept, in one statement of its own; throws (keeping them) while the database is away. */
+  async record(db: SqlDb, now: Date): Promise<number> {
+    const outcomes = this.#outcomes
+    if (outcomes.length === 0) return 0
+    await recordOutcomes(db, outcomes, now)
+    this.#outcomes = this.#outcomes.filter((o) => !outcomes.includes(o))
+    return outcomes.length
+  }
 }
 
 export interface SendRoundOptions {
@@ -38,7 +66,7 @@ interface DueMail {
   attempts: number
 }
 
-interface Outcome {
+export interface MailOutcome {
   id: string
   status: 'SENT' | 'LOGGED' | 'FAILED'
   message_id: string | null
@@ -62,18 +90,29 @@ const MAX_MESSAGE_ID_LENGTH = 300
  * mail is sent by one process at a time and never again once SENT. The one gap no database
  * closes: the server accepts the mail and the process dies before the commit. The notification
  * is then still due and sent again — at least once, never lost — under the same Message-ID (the
- * notification's id), which lets the receiving side recognise the copy.
+ * notification's id), which lets the receiving side recognise the copy. A commit that fails while
+ * the process lives (PostgreSQL stopping mid-round) loses nothing and sends nothing twice: the
+ * accepted mails are kept in {@link UnrecordedSends} and recorded before the next claim.
  */
 export async function sendDueMails(deps: MailSenderDeps, options: SendRoundOptions, now = new Date()): Promise<SendRound> {
-  return deps.db.transaction().execute(async (tx) => {
-    const { rows } = await claimDue(options.batchSize, now).execute(tx)
-    if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0, gaveUp: 0 }
-    const outcomes = await Promise.all(rows.map((mail) => attempt(deps, options.policy, mail, now)))
-    await recordOutcomes(tx, outcomes, now)
-    const sent = outcomes.filter((o) => o.status !== 'FAILED').length
-    const gaveUp = outcomes.filter((o) => o.status === 'FAILED' && o.next_attempt_at === null).length
-    return { claimed: rows.length, sent, failed: rows.length - sent - gaveUp, gaveUp }
-  })
+  const recorded = (await deps.unrecorded?.record(deps.db, now)) ?? 0
+  if (recorded > 0) deps.logger.info({ recorded }, 'mails sent before the database went away recorded as sent, not sent again')
+  let outcomes: MailOutcome[] = []
+  try {
+    return await deps.db.transaction().execute(async (tx) => {
+      const { rows } = await claimDue(options.batchSize, now).execute(tx)
+      if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0, gaveUp: 0 }
+      outcomes = await Promise.all(rows.map((mail) => attempt(deps, options.policy, mail, now)))
+      await recordOutcomes(tx, outcomes, now)
+      const sent = outcomes.filter((o) => o.status !== 'FAILED').length
+      const gaveUp = outcomes.filter((o) => o.status === 'FAILED' && o.next_attempt_at === null).length
+      return { claimed: rows.length, sent, failed: rows.length - sent - gaveUp, gaveUp }
+    })
+  } catch (error) {
+    // The server took these mails; only their record was lost with the transaction.
+    deps.unrecorded?.keep(outcomes)
+    throw error
+  }
 }
 
 function claimDue(batchSize: number, now: Date) {
@@ -85,7 +124,7 @@ function claimDue(batchSize: number, now: Date) {
        for update skip locked`
 }
 
-async function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<Outcome> {
+async function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<MailOutcome> {
   const log = { notification_id: mail.id, order_id: mail.orderId, attempt: mail.attempts + 1 }
   try {
     const { messageId, logged } = await deps.mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body, html: mail.html })
@@ -101,7 +140,7 @@ async function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail,
   }
 }
 
-async function recordOutcomes(tx: SqlTx, outcomes: readonly Outcome[], now: Date): Promise<void> {
+async function recordOutcomes(tx: SqlTx | SqlDb, outcomes: readonly MailOutcome[], now: Date): Promise<void> {
   await sql`update notifications n
        set status = r.status, attempts = n.attempts + 1, message_id = coalesce(r.message_id, n.message_id), last_error = r.last_error,
            sent_at = r.sent_at, next_attempt_at = r.next_attempt_at, updated_at = ${now.toISOString()}::timestamptz
