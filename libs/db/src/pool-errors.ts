@@ -9,6 +9,10 @@ import type pg from 'pg'
  * The next query gets a fresh connection either way.
  */
 export function survivePoolErrors(pool: pg.Pool, reportIdleLoss: (error: Error) => void): void {
-  pool.on('error', reportIdleLoss)
+  pool.on('error', (error) => {
+    // pg-pool hangs the whole client on the error: logged, that is 5 KB of socket state a line.
+    delete (error as Error & { client?: unknown }).client
+    reportIdleLoss(error)
+  })
   pool.on('connect', (client) => client.on('error', () => {}))
 }
