@@ -63,7 +63,7 @@ logs: ## follow the logs of the services `make up` started
 
 .PHONY: token
 # Straight from the sources through tsx (as the tests run): printing a token needs no build.
-token: install ## print a development JWT (ROLES=orders:read make token narrows it)
+token: install ## print a development staff JWT (ROLES=orders:read make token narrows it; make token CUSTOMER=c-42 prints a customer's)
 	@set -a; [ -f .run/dev.env ] && . .run/dev.env; set +a; node --import tsx --conditions=orderflow-source tools/cli/src/token.main.ts
 
 .PHONY: smoke
@@ -74,6 +74,13 @@ smoke: build ## make up, place an order end to end, make down, check nothing is 
 # BENCH_ARGS is handed to the tool: make bench BENCH_ARGS="--rate 100 --duration 60 --runs 3".
 bench: build ## benchmark the running system (or make up for it): rates, latency, capacity; writes docs/benchmarks.md
 	node tools/bench/bin/orderflow-bench.js $(BENCH_ARGS)
+
+.PHONY: chaos
+# The chaos run's seconds of load and orders per second: make chaos DURATION=300 RATE=10.
+DURATION ?= 120
+RATE ?= 10
+chaos: build ## break a platform of its own under load (kills, outages, a stall, poison), check nothing is lost; writes docs/reliability.md
+	node tools/chaos/bin/orderflow-chaos.js --duration $(DURATION) --rate $(RATE) --report docs/reliability.md
 
 .PHONY: kind-up
 kind-up: ## create the kind cluster "orderflow" with ingress-nginx, metrics-server and NATS

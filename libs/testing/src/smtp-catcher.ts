@@ -13,6 +13,8 @@ export interface CaughtMail {
   /** The raw body with quoted-printable soft line breaks undone (both alternatives). */
   body: string
   raw: string
+  /** When the catcher took it (the end of DATA). */
+  receivedAt: Date
 }
 
 export interface SmtpCatcher {
@@ -35,7 +37,7 @@ function parse(raw: string, from: string, to: string[]): CaughtMail {
     const colon = line.indexOf(':')
     if (colon > 0) headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim())
   }
-  return { to, from, headers, body: raw.slice(split + 4).replace(/=\r\n/g, ''), raw }
+  return { to, from, headers, body: raw.slice(split + 4).replace(/=\r\n/g, ''), raw, receivedAt: new Date() }
 }
 
 /** A local SMTP server on a free port (no TLS, no auth), stopped at teardown. */
@@ -64,6 +66,10 @@ export async function startSmtpCatcher(t: TestLike): Promise<SmtpCatcher> {
       })
     },
   })
+  // A client that goes away mid-session (a sender killed or cut off) is reported here as the
+  // server's 'error'; unhandled, it would end the process that runs the catcher. The mail it was
+  // sending is simply not caught, as a real server would not have it either.
+  server.on('error', () => {})
   server.listen(0, '127.0.0.1')
   await once(server.server, 'listening')
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
