@@ -17,4 +17,5 @@ export { mergeReport, renderMarkdown, renderText, REPORT_END, REPORT_START } fro
 export type { ChaosResult, FaultReport, OrderCounts } from './results.js'
 export type { CodeSource, ServiceName } from './platform-services.js'
 export { DEFAULT_NATS_SERVER } from './nats-server.js'
-export { DEFAULT_PG_BIN } from './postgres-server.js'
+export { DEFAULT_PG_BIN, startPostgres } from './postgres-server.js'
+export type { PostgresServer } from './postgres-server.js'
