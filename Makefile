@@ -77,7 +77,7 @@ bench: build ## benchmark the running system (or make up for it): rates, latency
 
 .PHONY: chaos
 # The chaos run's seconds of load and orders per second: make chaos DURATION=300 RATE=10.
-DURATION ?= 120
+DURATION ?= 180
 RATE ?= 10
 chaos: build ## break a platform of its own under load (kills, outages, a stall, poison), check nothing is lost; writes docs/reliability.md
 	node tools/chaos/bin/orderflow-chaos.js --duration $(DURATION) --rate $(RATE) --report docs/reliability.md

@@ -23,7 +23,7 @@ past the consumers' ack wait and injects poison messages; then checks that every
 books are clean, every mail went out exactly once and the dead letters hold only the poison.
 Exit code: 0 every check passed, 1 a check failed (or the run could not be made), 2 usage.
 
-  --duration S     seconds of load (default 120; a full run needs at least 105, --short 75)
+  --duration S     seconds of load (default 180; a full run needs at least 152, --short 75)
   --rate N         orders per second (default 10)
   --short          one fault of each kind, as make test runs it
   --source dist|src  run the compiled services (default; make build first) or their sources through tsx
@@ -67,7 +67,7 @@ export function parseOptions(argv: string[]): ChaosCliOptions | 'help' | { rende
   if (source !== 'dist' && source !== 'src') throw new UsageError(`--source is dist or src, got ${source}`)
   return {
     profile: values.short ? 'short' : 'full',
-    durationS: positive('duration', values.duration, values.short ? 75 : 120),
+    durationS: positive('duration', values.duration, values.short ? 75 : 180),
     rate: positive('rate', values.rate, 10),
     source,
     out: values.out,

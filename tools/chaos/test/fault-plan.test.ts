@@ -17,19 +17,20 @@ t.test('the short plan has one fault of each kind, one at a time, inside the run
 })
 
 t.test('a full run kills every service in turn, and repeats its round when there is room', async (t) => {
-  const one = planFaults({ durationMs: 120_000, profile: 'full', stallMs: STALL })
+  const one = planFaults({ durationMs: 180_000, profile: 'full', stallMs: STALL })
+  t.match(one.filter((f) => f.kind === 'kill-nats' || f.kind === 'stop-postgres'), [{ outageMs: 30_000 }, { outageMs: 30_000 }], 'the broker and the database down for 30 s each')
   t.same(one.filter((f) => f.kind === 'kill-service').map((f) => f.target).sort(), ['fulfillment', 'inventory', 'notification', 'order', 'payment'])
   t.equal(one.filter((f) => f.kind === 'stall-service').length, 1)
-  const three = planFaults({ durationMs: 600_000, profile: 'full', stallMs: STALL })
+  const three = planFaults({ durationMs: 900_000, profile: 'full', stallMs: STALL })
   const stalled = three.filter((f) => f.kind === 'stall-service').map((f) => f.target)
-  t.ok(stalled.length >= 3, `${stalled.length} rounds in 10 minutes`)
+  t.ok(stalled.length >= 3, `${stalled.length} rounds in 15 minutes`)
   t.same(stalled.slice(0, 3), ['inventory', 'payment', 'order'], 'a different service stalled each round')
   t.ok(three.every((f, i) => i === 0 || f.atMs >= endOf(three[i - 1] as PlannedFault)), 'never two faults at once')
 })
 
 t.test('a run too short for its faults is refused before anything starts', async (t) => {
   t.throws(() => planFaults({ durationMs: 60_000, profile: 'short', stallMs: STALL }), PlanError)
-  t.throws(() => planFaults({ durationMs: 90_000, profile: 'full', stallMs: STALL }), /at least \d+ s/)
+  t.throws(() => planFaults({ durationMs: 120_000, profile: 'full', stallMs: STALL }), /at least \d+ s/)
 })
 
 t.test('faults read as what was done', async (t) => {
