@@ -132,6 +132,10 @@ derives (PORT, NATS_URL, SHUTDOWN_*, JWT_*) over both. Empty values mean unset a
 - secretRef:
     name: {{ include "orderflow.database.secretName" . }}
 {{- end }}
+{{- if .ctx.Values.nats.auth.enabled }}
+- secretRef:
+    name: {{ include "orderflow.nats.secretName" . }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -139,6 +143,9 @@ Rolls the pods when anything they read from the environment changes. (dict "ctx"
 */}}
 {{- define "orderflow.checksum" -}}
 {{- $secrets := list (include "orderflow.jwt.secretName" .ctx) .ctx.Values.auth.jwtSecrets -}}
+{{- if .ctx.Values.nats.auth.enabled -}}
+{{- $secrets = append $secrets (get .ctx.Values.nats.auth.passwords .name | default "") -}}
+{{- end -}}
 {{- if .svc.database.enabled -}}
 {{- $secrets = append $secrets (include "orderflow.database.secretName" .) -}}
 {{- $secrets = append $secrets .svc.database.url -}}
@@ -192,4 +199,122 @@ NATS / PostgreSQL matched by their pod labels, external ones by port.
 {{- with $v.networkPolicy.extraEgress }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+{{/*
+The port of the JWKS endpoint: networkPolicy.jwksEgress.port, else the one in auth.jwksUrl, else
+443 for https and 80 for http.
+*/}}
+{{- define "orderflow.jwks.port" -}}
+{{- $url := urlParse .Values.auth.jwksUrl -}}
+{{- $explicit := regexFind ":[0-9]+$" $url.host | trimPrefix ":" -}}
+{{- .Values.networkPolicy.jwksEgress.port | int | default ($explicit | default (ternary "443" "80" (eq $url.scheme "https"))) -}}
+{{- end -}}
+
+{{/* A service's egress rule to the JWKS endpoint, when auth.jwksUrl is set: signing-key fetches. */}}
+{{- define "orderflow.networkPolicy.jwksEgress" -}}
+{{- if .Values.auth.jwksUrl }}
+- ports:
+    - { port: {{ include "orderflow.jwks.port" . }}, protocol: TCP }
+  {{- with .Values.networkPolicy.jwksEgress.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+What the one API host serves: each exposed service's `paths`, as YAML
+`routes: [{ path, name, port }]` (`fromYaml (include "orderflow.routes" .)`). The Ingress and the
+HTTPRoute both render from it.
+*/}}
+{{- define "orderflow.routes" -}}
+{{- $routes := list -}}
+{{- range $name, $svc := include "orderflow.services" . | fromYaml -}}
+{{- if $svc.expose -}}
+{{- range $svc.paths -}}
+{{- $routes = append $routes (dict "path" . "name" $name "port" ($svc.port | int)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml (dict "routes" $routes) -}}
+{{- end -}}
+
+{{/*
+NATS per service (nats.auth.enabled): every service connects as its own user, the hook Jobs that
+declare streams and consumers as a `provision` user.
+*/}}
+{{- define "orderflow.nats.user" -}}
+{{- include "lib.componentName" (dict "ctx" .ctx "name" .name) -}}
+{{- end -}}
+
+{{/* The Secret with a NATS user's NATS_USER and NATS_PASSWORD. (dict "ctx" $ "name" "order") */}}
+{{- define "orderflow.nats.secretName" -}}
+{{- printf "%s-nats" (include "lib.componentName" .) -}}
+{{- end -}}
+
+{{- define "orderflow.nats.password" -}}
+{{- include "orderflow.generated" (dict "ctx" .ctx "values" .ctx.Values.nats.auth.passwords "key" .name "secret" (include "orderflow.nats.secretName" .) "field" "NATS_PASSWORD") -}}
+{{- end -}}
+
+{{/*
+The platform's streams (libs/contracts Streams, then the dead-letter streams of libs/messaging);
+a test compares them with the code. The first four are the domain streams.
+*/}}
+{{- define "orderflow.nats.streams" -}}
+{{- toJson (list "ORDERS" "INVENTORY" "PAYMENTS" "FULFILLMENT" "DLQ" "DLQ_ADVISORIES") -}}
+{{- end -}}
+
+{{/*
+A service's NATS permissions, as JSON. What a service does on the bus:
+- publishes its outbox (services.<name>.nats.publish: its own events, the commands it sends) and
+  dead letters (dlq.>: its runner's, and the copier's of any consumer — every service runs one);
+- pulls from its durable consumers and from the dead-letter copier's (INFO, MSG.NEXT, acks), the
+  copier declaring its consumer at start and reading the dead message from its domain stream;
+- reads the dead-letter stream's depth; with the dead-letter API (nats.deadLetterApi) reads,
+  deletes and purges dead letters;
+- receives every reply and pulled message on _INBOX. It subscribes to nothing else: commands
+  and events reach it through JetStream pulls, never as core subscriptions.
+A replay of the dead-letter API republishes to the original subject, so it succeeds only for
+subjects that service may publish (nats.publish, e.g. commands); see docs/kubernetes.md.
+(dict "ctx" $ "name" "order" "svc" $svc)
+*/}}
+{{- define "orderflow.nats.permissions" -}}
+{{- $cfg := include "orderflow.config" . | fromYaml -}}
+{{- $ns := $cfg.NATS_NAMESPACE | default "" -}}
+{{- $subj := ternary (printf "%s." $ns) "" (ne $ns "") -}}
+{{- $str := ternary (printf "%s_" (upper $ns)) "" (ne $ns "") -}}
+{{- $nats := .svc.nats | default dict -}}
+{{- $pub := list "$JS.API.INFO" (printf "%sdlq.>" $subj) (printf "$JS.API.STREAM.INFO.%sDLQ" $str) -}}
+{{- range $nats.publish -}}
+{{- $pub = append $pub (printf "%s%s" $subj .) -}}
+{{- end -}}
+{{- $copier := dict "stream" "DLQ_ADVISORIES" "durable" "messaging-dlq-copier" -}}
+{{- range append ($nats.consumers | default list) $copier -}}
+{{- $at := printf "%s%s.%s" $str .stream .durable -}}
+{{- $pub = concat $pub (list (printf "$JS.API.CONSUMER.INFO.%s" $at) (printf "$JS.API.CONSUMER.MSG.NEXT.%s" $at) (printf "$JS.ACK.%s.>" $at)) -}}
+{{- end -}}
+{{- $copierAt := printf "%sDLQ_ADVISORIES.messaging-dlq-copier" $str -}}
+{{- $pub = concat $pub (list (printf "$JS.API.CONSUMER.CREATE.%s" $copierAt) (printf "$JS.API.CONSUMER.CREATE.%s.>" $copierAt) (printf "$JS.API.CONSUMER.DURABLE.CREATE.%s" $copierAt)) -}}
+{{- range slice (include "orderflow.nats.streams" .ctx | fromJsonArray) 0 4 -}}
+{{- $pub = append $pub (printf "$JS.API.STREAM.MSG.GET.%s%s" $str .) -}}
+{{- end -}}
+{{- if $nats.deadLetterApi -}}
+{{- $dlq := printf "%sDLQ" $str -}}
+{{- $pub = concat $pub (list (printf "$JS.API.STREAM.MSG.GET.%s" $dlq) (printf "$JS.API.DIRECT.GET.%s" $dlq) (printf "$JS.API.DIRECT.GET.%s.>" $dlq) (printf "$JS.API.STREAM.MSG.DELETE.%s" $dlq) (printf "$JS.API.STREAM.PURGE.%s" $dlq)) -}}
+{{- end -}}
+{{- toJson (dict "publish" (dict "allow" ($pub | uniq)) "subscribe" (dict "allow" (list "_INBOX.>"))) -}}
+{{- end -}}
+
+{{/* The provision user: declares every platform stream and any consumer on them, nothing else. */}}
+{{- define "orderflow.nats.provisionPermissions" -}}
+{{- $cfg := .Values.config -}}
+{{- $ns := $cfg.NATS_NAMESPACE | default "" -}}
+{{- $str := ternary (printf "%s_" (upper $ns)) "" (ne $ns "") -}}
+{{- $pub := list "$JS.API.INFO" -}}
+{{- range include "orderflow.nats.streams" . | fromJsonArray -}}
+{{- $s := printf "%s%s" $str . -}}
+{{- $pub = concat $pub (list (printf "$JS.API.STREAM.INFO.%s" $s) (printf "$JS.API.STREAM.CREATE.%s" $s) (printf "$JS.API.STREAM.UPDATE.%s" $s) (printf "$JS.API.CONSUMER.INFO.%s.>" $s) (printf "$JS.API.CONSUMER.CREATE.%s.>" $s) (printf "$JS.API.CONSUMER.DURABLE.CREATE.%s.>" $s)) -}}
+{{- end -}}
+{{- toJson (dict "publish" (dict "allow" $pub) "subscribe" (dict "allow" (list "_INBOX.>"))) -}}
 {{- end -}}

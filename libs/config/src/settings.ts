@@ -51,6 +51,12 @@ export const AuthSettings = {
 export const NatsSettings = {
   /** Comma-separated NATS server URLs. @default nats://127.0.0.1:4222 */
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
+  /**
+   * The service's own NATS user and password, where the server has users (the chart's
+   * `nats.auth`: each service may publish and consume only its own subjects). @default none
+   */
+  NATS_USER: Type.Optional(Type.String({ minLength: 1 })),
+  NATS_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   /** Replicas of each stream: 1 on one server, 3 in a cluster. @default 1 */
   STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
   /**

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
 import { TEST_NATS_URL } from '@orderflow/testing'
 import t from 'tap'
@@ -60,4 +62,20 @@ void t.test('a server without JetStream is refused the same way, and the connect
   t.match(err, { cause: { name: 'JetStreamNotEnabled' } })
   const connz = (await (await fetch(`http://127.0.0.1:${port + 1}/connz`)).json()) as { num_connections: number }
   t.equal(connz.num_connections, 0, 'no connection left open')
+})
+
+void t.test('a server with users: the right user and password connect, the wrong ones are refused', async (t) => {
+  if (!existsSync(NATS_SERVER)) return t.pass('needs a nats-server binary', { skip: `${NATS_SERVER} not installed` })
+  const store = mkdtempSync(join(tmpdir(), 'bus-test-nats-'))
+  t.teardown(() => rmSync(store, { recursive: true, force: true }))
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const server = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, '--user', 'order', '--pass', 's3cret'], { stdio: 'ignore' })
+  t.teardown(() => void server.kill())
+  const url = `nats://127.0.0.1:${port}`
+  const { logger } = captureLogger()
+  const bus = await eventually(() => connectBus({ servers: url, name: 'bus-test', logger, user: 'order', pass: 's3cret' }).catch(() => undefined), 5_000, 'the server up')
+  t.ok((await bus.jsm.getAccountInfo()).limits, 'connected as its user, JetStream reachable')
+  await bus.close()
+  await t.rejects(connectBus({ servers: url, name: 'bus-test', logger, user: 'order', pass: 'wrong' }), BusConnectError)
+  await t.rejects(connectBus({ servers: url, name: 'bus-test', logger }), BusConnectError, 'no user at all')
 })

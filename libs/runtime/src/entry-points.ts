@@ -58,7 +58,7 @@ export function runProvision<C extends ServiceConfig>(def: Pick<ServiceDefinitio
   return runEntryPoint(async () => {
     const config = loadConfig(Type.Object({ ...NatsSettings, ...LogSettings }))
     const logger = createLogger({ serviceName: def.name, level: config.LOG_LEVEL })
-    const bus = await connectBus({ servers: splitList(config.NATS_URL), name: `${def.name}-provision`, logger })
+    const bus = await connectBus({ servers: splitList(config.NATS_URL), name: `${def.name}-provision`, logger, user: config.NATS_USER, pass: config.NATS_PASSWORD })
     try {
       const plan = serviceProvisionPlan(def, createTopology(config.NATS_NAMESPACE), config.STREAM_REPLICAS)
       const report = await provision(bus.jsm, plan, { replicas: config.STREAM_REPLICAS })

@@ -46,7 +46,7 @@ export async function openServiceContext<C extends ServiceConfig>(
   const orm = await createOrm({ url: config.DATABASE_URL, entities: def.entities, poolSize: config.DATABASE_POOL_SIZE, logger })
   let bus: Bus
   try {
-    bus = await connectBus({ servers: splitList(config.NATS_URL), name: def.name, logger })
+    bus = await connectBus({ servers: splitList(config.NATS_URL), name: def.name, logger, user: config.NATS_USER, pass: config.NATS_PASSWORD })
   } catch (error) {
     await orm.close()
     throw error

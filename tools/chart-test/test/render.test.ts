@@ -27,12 +27,13 @@ t.test('a template error fails the render', async (t) => {
 t.test('optional objects follow their switches and the cluster capabilities', async (t) => {
   const kinds = (args: readonly string[]) => new Set(render({ name: 'probe', args }).map((m) => m.kind))
   const defaults = kinds(variants.defaults.args)
-  for (const kind of ['Ingress', 'ServiceMonitor', 'PrometheusRule']) t.notOk(defaults.has(kind), `${kind} off by default`)
+  for (const kind of ['Ingress', 'HTTPRoute', 'ServiceMonitor', 'PrometheusRule']) t.notOk(defaults.has(kind), `${kind} off by default`)
   t.ok(defaults.has('StatefulSet'), 'development PostgreSQL on by default')
   const all = kinds(variants.allFeatures.args)
-  for (const kind of ['Ingress', 'ServiceMonitor', 'PrometheusRule']) t.ok(all.has(kind), `${kind} when switched on`)
-  const noOperator = kinds(variants.allFeatures.args.filter((a) => a !== '--api-versions' && a !== 'monitoring.coreos.com/v1'))
-  t.notOk(noOperator.has('ServiceMonitor'), 'no ServiceMonitor when the cluster lacks monitoring.coreos.com/v1')
+  for (const kind of ['Ingress', 'HTTPRoute', 'ServiceMonitor', 'PrometheusRule']) t.ok(all.has(kind), `${kind} when switched on`)
+  const noCrds = kinds(variants.allFeatures.args.filter((a) => !['--api-versions', 'monitoring.coreos.com/v1', 'gateway.networking.k8s.io/v1'].includes(a)))
+  t.notOk(noCrds.has('ServiceMonitor'), 'no ServiceMonitor when the cluster lacks monitoring.coreos.com/v1')
+  t.notOk(noCrds.has('HTTPRoute'), 'no HTTPRoute when the cluster lacks gateway.networking.k8s.io/v1')
   t.notOk(kinds(variants.production.args).has('StatefulSet'), 'no PostgreSQL when postgresql.enabled=false')
 })
 

@@ -27,13 +27,22 @@ function issuesOf(err: unknown): readonly ValidationIssue[] {
 
 const models = new Map<string, Validate | undefined>()
 
-/** `kubernetes-models/apps/v1/Deployment` for apps/v1 Deployment, `kubernetes-models/v1/Service` for v1 Service. */
+/** API groups whose models are in a package of their own, not in kubernetes-models. */
+const modelPackages: Record<string, string> = {
+  'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
+}
+
+/**
+ * `kubernetes-models/apps/v1/Deployment` for apps/v1 Deployment, `kubernetes-models/v1/Service` for
+ * v1 Service, `@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute` for HTTPRoute.
+ */
 async function kubernetesModel(apiVersion: string, kind: string): Promise<Validate | undefined> {
   const key = `${apiVersion}/${kind}`
   if (!models.has(key)) {
     let validate: Validate | undefined
+    const pkg = modelPackages[apiVersion.split('/')[0] ?? ''] ?? 'kubernetes-models'
     try {
-      const mod = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>
+      const mod = (await import(`${pkg}/${apiVersion}/${kind}`)) as Record<string, unknown>
       const Model = mod[kind]
       if (isModelClass(Model)) {
         validate = (doc) => {

@@ -23,13 +23,15 @@ export const defaults: Variant = { name: 'defaults', args: [] }
 
 export const kind: Variant = { name: 'kind', args: ['-f', join(repoRoot, 'kind/values.yaml')] }
 
-/** Everything optional on: Ingress, Prometheus operator objects, the NATS dependency, dev PostgreSQL. */
+/** Everything optional on: Ingress, HTTPRoute, Prometheus operator objects, the NATS dependency, dev PostgreSQL. */
 export const allFeatures: Variant = {
   name: 'all features',
   args: [
     '--api-versions', 'monitoring.coreos.com/v1',
-    '--set', 'nats.enabled=true',
+    '--api-versions', 'gateway.networking.k8s.io/v1',
+    '--set', 'nats.enabled=true,nats.auth.enabled=true',
     '--set', 'ingress.enabled=true,ingress.className=nginx,ingress.tlsSecret=orderflow-tls',
+    '--set', 'gateway.enabled=true,gateway.parentRefs[0].name=public,gateway.parentRefs[0].namespace=gateways',
     '--set', 'metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true',
     '--set', 'image.pullSecrets={regcred}',
     '--set', 'networkPolicy.extraEgress[0].ports[0].port=4318',
