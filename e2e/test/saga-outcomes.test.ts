@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
+import { mintToken } from '@orderflow/testing'
 import { eventually } from '@orderflow/testing/service'
 import { checkConsistency } from './support/consistency.js'
 import { startPlatform, type Platform } from './support/platform.js'
@@ -210,5 +211,40 @@ t.test('after shipment a cancellation is refused with 409', async (t) => {
   t.equal(res.statusCode, 409)
   t.match(res.body, { code: 'ORDER_NOT_CANCELLABLE', status: 409 })
   await waitForStatus(p, id, ['DELIVERED'])
+  await consistent(t, [id], before)
+})
+
+t.test("a customer places an order and follows it in every service; another customer sees none of it", async (t) => {
+  const sku = uniqueSku('customer')
+  const before = { [sku]: await stock(p, sku, 5) }
+  const customer = `c-${randomBytes(4).toString('hex')}`
+  const as = (sub: string) => ({ authorization: `Bearer ${mintToken({ sub, roles: ['customer'] })}` })
+  const placed = await p.tb.order.app.inject({
+    method: 'POST',
+    url: '/v1/orders',
+    headers: as(customer),
+    payload: { customerId: customer, email: 'own@example.com', currency: 'EUR', items: [{ sku, quantity: 1, unitPrice: 1250 }], payment: { method: 'card', token: 'tok_visa' } },
+  })
+  t.equal(placed.statusCode, 202)
+  const id = placed.json<{ id: string }>().id
+  await waitForStatus(p, id, ['DELIVERED'])
+
+  const reads = {
+    order: { app: p.tb.order.app, url: `/v1/orders/${id}` },
+    payment: { app: p.tb.payment.app, url: `/v1/payments?orderId=${id}` },
+    shipment: { app: p.tb.fulfillment.app, url: `/v1/shipments/${id}` },
+  }
+  for (const [what, { app, url }] of Object.entries(reads)) {
+    t.equal((await app.inject({ method: 'GET', url, headers: as(customer) })).statusCode, 200, `its own ${what}`)
+    t.equal((await app.inject({ method: 'GET', url, headers: as('c-someone-else') })).statusCode, 404, `another customer's ${what} is not there`)
+  }
+  const notifications = (sub: string) =>
+    p.tb.notification.app.inject({ method: 'GET', url: `/v1/notifications?orderId=${id}`, headers: as(sub) }).then((r) => r.json<{ items: unknown[] }>().items)
+  const own = await eventually(async () => {
+    const items = await notifications(customer)
+    return items.length > 0 ? items : undefined
+  }, 'its notifications')
+  t.ok(own.length > 0, 'its own notifications')
+  t.same(await notifications('c-someone-else'), [], "another customer's notifications list nothing")
   await consistent(t, [id], before)
 })

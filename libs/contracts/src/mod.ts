@@ -11,7 +11,7 @@ export { catalog, findDefinition, checkEvent, assertEvent, isEventOf, ContractVi
 export type { EventCheck, ValidationIssue } from './catalog.js'
 export { makeEvent } from './make-event.js'
 export type { NewEvent } from './make-event.js'
-export { CURRENCY_CODES, Currency, MAX_MINOR_UNITS, MinorUnits, OrderId, OrderLine, Sku } from './events/common.js'
+export { CURRENCY_CODES, Currency, CustomerId, MAX_MINOR_UNITS, MinorUnits, OrderId, OrderLine, Sku } from './events/common.js'
 export {
   ORDER_FAILURE_REASONS,
   ORDER_SAGA_SUBJECTS,

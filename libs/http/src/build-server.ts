@@ -17,6 +17,7 @@ import { lifecyclePlugin } from './lifecycle.plugin.js'
 import { metricsPlugin } from './metrics.plugin.js'
 import { openapiPlugin } from './openapi.plugin.js'
 import { probesPlugin } from './probes.plugin.js'
+import { routeRoles } from './protected-routes.js'
 import { requestContextPlugin, requestIdFrom } from './request-context.plugin.js'
 import { requestValidators } from './request-validators.js'
 import { answerClientError, slowClientsPlugin } from './slow-clients.js'
@@ -31,6 +32,22 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >
+
+/** One route of a server, as {@link buildServer} records it. */
+export interface RegisteredRoute {
+  method: string
+  /** The path as registered, with its prefix: `/v1/orders/:id`. */
+  url: string
+  /** The roles its role checks name; empty for a route without one. */
+  roles: readonly string[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered so far (HEAD twins of GET routes left out); complete once the app is ready. */
+    readonly registeredRoutes: readonly RegisteredRoute[]
+  }
+}
 
 /** A routes plugin for an {@link App}: `const orderRoutes: Plugin<{ orders: OrderService }> = async (app, { orders }) => …` */
 export type Plugin<O extends FastifyPluginOptions = Record<never, never>> = FastifyPluginAsyncTypebox<O>
@@ -77,6 +94,17 @@ export function buildServer(opts: ServerOptions): App {
       sendProblem(request, reply, toProblemError(error, request))
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Every route as it is registered, child contexts included (root hooks reach them): the table
+  // tests enumerate so that a new route cannot go without its access expectations.
+  const routes: RegisteredRoute[] = []
+  app.decorate('registeredRoutes', routes)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      // Fastify adds a HEAD route beside each GET; it runs the GET's hooks.
+      if (method !== 'HEAD') routes.push({ method, url: route.url, roles: routeRoles(route) })
+    }
+  })
 
   // Bodies are JSON only: without the text/plain parser any other type gets 415.
   app.removeContentTypeParser('text/plain')

@@ -4,7 +4,7 @@
  * Prometheus metrics, OpenAPI docs and a graceful shutdown.
  */
 export { buildServer } from './build-server.js'
-export type { App, Plugin } from './build-server.js'
+export type { App, Plugin, RegisteredRoute } from './build-server.js'
 export type { AuthOptions, OpenApiOptions, ReadinessCheck, ServerOptions } from './server-options.js'
 
 export { isProblemError, ProblemError, ProblemSchema, problemResponse, problemType, PROBLEM_CONTENT_TYPE } from './problem.js'
@@ -13,7 +13,7 @@ export { defineErrors, HttpErrors } from './errors.js'
 export { validationFailed } from './validation.js'
 export type { ErrorCatalogue, ProblemFactory } from './errors.js'
 
-export { protectedRoutes, requireRoles } from './protected-routes.js'
+export { CUSTOMER_ROLE, customerScope, protectedRoutes, requireAnyRole, requireRoles } from './protected-routes.js'
 export type { RoleCheck } from './protected-routes.js'
 export { authOptionsFromSettings } from './auth-settings.js'
 export type { AuthSettingValues } from './auth-settings.js'

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { mintToken, TEST_JWT_SECRETS } from '@orderflow/testing'
-import { authOptionsFromSettings, buildServer, protectedRoutes, requireRoles, type Plugin } from '@orderflow/http'
+import { authOptionsFromSettings, buildServer, CUSTOMER_ROLE, customerScope, protectedRoutes, requireAnyRole, requireRoles, type Plugin } from '@orderflow/http'
 import { buildTestServer, json } from './fixtures.js'
 
 const PROBLEM = 'application/problem+json; charset=utf-8'
@@ -197,6 +197,31 @@ void t.test('requireRoles outside protectedRoutes fails closed with 401', async 
   t.equal(res.statusCode, 401)
   t.match(json(res), { code: 'UNAUTHORIZED', detail: 'This route needs a bearer token.' })
   t.throws(() => requireRoles(), /at least one role/)
+})
+
+void t.test('requireAnyRole admits one of its roles; customerScope narrows a customer who is not staff', async (t) => {
+  const { app } = buildTestServer()
+  const routes: Plugin = async (api) => {
+    api.get('/mine', { onRequest: requireAnyRole('orders:read', CUSTOMER_ROLE) }, (request) => ({ scope: customerScope(request.user, 'orders:read') ?? null }))
+  }
+  void app.register(protectedRoutes(routes), { prefix: '/v1' })
+  t.teardown(() => app.close())
+  const get = (roles: string[]) => app.inject({ method: 'GET', url: '/v1/mine', headers: bearer(mintToken({ sub: 'c-1', roles })) })
+  t.same(json(await get(['orders:read'])), { scope: null }, 'staff: every row')
+  t.same(json(await get([CUSTOMER_ROLE])), { scope: 'c-1' }, "a customer: its own rows")
+  t.same(json(await get([CUSTOMER_ROLE, 'orders:read'])), { scope: null }, 'staff and customer: staff reach')
+  const refused = await get(['orders:write'])
+  t.equal(refused.statusCode, 403)
+  t.match(json(refused), { code: 'FORBIDDEN', detail: 'The token needs one of the roles orders:read, customer.', missingRoles: ['orders:read', 'customer'] })
+  t.throws(() => requireAnyRole(), /at least one role/)
+  t.same(
+    app.registeredRoutes.find((r) => r.url === '/v1/mine'),
+    { method: 'GET', url: '/v1/mine', roles: ['orders:read', 'customer'] },
+    'the route table names its roles',
+  )
+  t.ok(app.registeredRoutes.every((r) => r.method !== 'HEAD'), 'no HEAD twins')
+  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, { get: { security: unknown } }> }>()
+  t.same(doc.paths['/v1/mine']?.get.security, [{ bearerAuth: ['orders:read'] }, { bearerAuth: ['customer'] }], 'OpenAPI: either role, as two requirements')
 })
 
 void t.test('protectedRoutes refuses to register on a server without auth', async (t) => {

@@ -101,6 +101,7 @@ export async function outboxTypes(orm: Orm, orderId: string): Promise<string[]> 
 export function createCommand(orderId: string, overrides: Partial<DataOf<typeof CreateShipment>> = {}): DataOf<typeof CreateShipment> {
   return {
     orderId,
+    customerId: 'c-42',
     items: [
       { sku: 'SKU-1', quantity: 2, unitPrice: 1250 },
       { sku: 'SKU-2', quantity: 1, unitPrice: 999 },

@@ -6,7 +6,7 @@ import { command, handle, inventoryConsumers, inventoryTestbed, sku } from './te
 const tb = await inventoryTestbed(t)
 const { reserve: reserver } = inventoryConsumers(tb)
 const reserve = (orderId: string, items: { sku: string; quantity: number }[]) => handle(tb, reserver, [command(ReserveStock, orderId, { orderId, items })])
-const reader = tb.auth([])
+const reader = tb.auth(['inventory:read'])
 const get = (orderId: string, headers: Record<string, string> = reader) =>
   tb.app.inject({ method: 'GET', url: `/v1/inventory/reservations?orderId=${orderId}`, headers })
 

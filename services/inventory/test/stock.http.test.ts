@@ -3,7 +3,7 @@ import { inventoryTestbed, sku } from './testbed.js'
 
 const tb = await inventoryTestbed(t)
 const writer = tb.auth(['inventory:write'], { sub: 'clerk-7' })
-const reader = tb.auth([])
+const reader = tb.auth(['inventory:read'])
 const get = (url: string, headers: Record<string, string> = reader) => tb.app.inject({ method: 'GET', url, headers })
 const put = (s: string, payload: unknown, headers: Record<string, string> = writer) =>
   tb.app.inject({ method: 'PUT', url: `/v1/inventory/${s}`, headers, payload: payload as Record<string, unknown> })

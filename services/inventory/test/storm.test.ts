@@ -6,7 +6,7 @@ import { command, handle, inventoryConsumers, inventoryTestbed, sku } from './te
 const tb = await inventoryTestbed(t)
 const { reserve: reserver } = inventoryConsumers(tb)
 const reserve = (orderId: string, items: { sku: string; quantity: number }[]) => handle(tb, reserver, [command(ReserveStock, orderId, { orderId, items })])
-const reader = tb.auth([])
+const reader = tb.auth(['inventory:read'])
 
 async function verdicts(orderIds: readonly string[]): Promise<Map<string, number>> {
   const rows = await tb.orm.em.fork().execute<{ status: string; n: string }[]>(

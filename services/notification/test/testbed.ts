@@ -100,9 +100,9 @@ export function eventOf(def: MessageDefinition, orderId: string, extra: Record<s
   return makeEvent(def, { source: 'orderflow/test', subject: orderId, data: { orderId, ...extra } })
 }
 
-/** The order service's `order.created` for `orderId`, to `email`. */
-export function orderCreated(orderId: string, email = 'ada@example.com'): CloudEvent {
-  return eventOf(OrderCreated, orderId, { customerId: 'c-42', email, currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }], totalAmount: 100 })
+/** The order service's `order.created` for `orderId`, to `email`, placed by `customerId`. */
+export function orderCreated(orderId: string, email = 'ada@example.com', customerId = 'c-42'): CloudEvent {
+  return eventOf(OrderCreated, orderId, { customerId, email, currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }], totalAmount: 100 })
 }
 
 /** The shared poller, re-exported for this service's tests. */

@@ -3,6 +3,7 @@ import { defineErrors } from '@orderflow/http'
 /** The order service's stable problem codes; clients may switch on `code`, never on `title`. */
 export const OrderErrors = defineErrors({
   ORDER_NOT_FOUND: { status: 404, title: 'Order not found' },
+  CUSTOMER_MISMATCH: { status: 403, title: 'A customer token orders only for itself' },
   ORDER_NOT_CANCELLABLE: { status: 409, title: 'Order can no longer be cancelled' },
   ORDER_TOTAL_TOO_LARGE: { status: 400, title: 'Order total is too large' },
   INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },

@@ -12,6 +12,7 @@ function rowOf(saga: Saga, status: OrderStatus, format: (iso: string) => string 
   return {
     id: saga.orderId,
     status,
+    customer_id: saga.customerId,
     email: saga.customerEmail,
     currency: saga.currency,
     total_amount: saga.totalAmount,

@@ -10,6 +10,7 @@ export const ORDER_ID = '7d1b1c4e-8d0e-4a43-9d55-0b7d2a9f0c11'
 
 const base: Saga = {
   orderId: ORDER_ID,
+  customerId: 'c-42',
   customerEmail: 'ada@example.com',
   currency: 'EUR',
   totalAmount: 3499,

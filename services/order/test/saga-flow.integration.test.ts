@@ -67,14 +67,14 @@ t.test('happy path over JetStream: placed, reserved, authorized, CONFIRMED, sett
 
   await publish(replies.reserved(id))
   const [authorize] = await until('PAYMENTS', id, '.cmd.', ['payment.authorize'])
-  t.same(authorize?.data, { orderId: id, amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
+  t.same(authorize?.data, { orderId: id, customerId: 'c-42', amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
 
   await publish(replies.authorized(id))
   await untilStatus(id, 'CONFIRMED')
   await until('INVENTORY', id, '.cmd.', ['inventory.reserve', 'inventory.commit'])
   await until('PAYMENTS', id, '.cmd.', ['payment.authorize', 'payment.capture'])
   const [create] = await until('FULFILLMENT', id, '.cmd.', ['fulfillment.create'])
-  t.match(create?.data, { orderId: id, items: [{ sku: 'SKU-1', unitPrice: 1250 }, { sku: 'SKU-2' }], shippingAddress })
+  t.match(create?.data, { orderId: id, customerId: 'c-42', items: [{ sku: 'SKU-1', unitPrice: 1250 }, { sku: 'SKU-2' }], shippingAddress })
   await until('ORDERS', id, '.evt.', ['order.created', 'order.confirmed'])
 
   await publish(replies.committed(id))

@@ -52,7 +52,7 @@ t.test('StockReserved: AUTHORIZING, AuthorizePayment with the card token, STOCK_
     sent.map((m) => m.type),
     ['order.created', 'inventory.reserve', 'payment.authorize'],
   )
-  t.same(sent[2]?.data, { orderId: id, amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
+  t.same(sent[2]?.data, { orderId: id, customerId: 'c-42', amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
   t.equal(sent[2]?.subject, 'payment.cmd.authorize')
   t.notOk(JSON.stringify(sent[0]?.data).includes('tok_visa'), 'order.created carries no payment details')
   const order = await h.order(id)
@@ -84,6 +84,7 @@ t.test('PaymentAuthorized: CONFIRMED, with CommitStock, CapturePayment, OrderCon
   )
   t.same(sent.at(-1)?.data, {
     orderId: id,
+    customerId: 'c-42',
     items: [
       { sku: 'SKU-1', quantity: 2, unitPrice: 1250 },
       { sku: 'SKU-2', quantity: 1, unitPrice: 999 },

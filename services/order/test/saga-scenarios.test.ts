@@ -46,7 +46,7 @@ t.test('an order without payment details fails INVALID_ORDER at once, reserving 
 t.test('happy path: reserve → authorize → confirm (commit, capture, confirmed, shipment) → settle → ship → deliver', async (t) => {
   const reserved = applyToSaga(sagaIn.RESERVING, { kind: 'reserved' }, clock)
   t.same(sent(reserved), ['order.progressed:STOCK_RESERVED', 'payment.authorize'])
-  t.same(reserved.send[1]?.data, { orderId: ORDER_ID, amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
+  t.same(reserved.send[1]?.data, { orderId: ORDER_ID, customerId: 'c-42', amount: 3499, currency: 'EUR', method: 'card', token: 'tok_visa' })
   t.notOk('paymentToken' in reserved.changes, 'the card token is kept while the authorization may be asked again')
   const { saga, sent: log } = run(after(sagaIn.RESERVING, reserved), { kind: 'authorized' }, { kind: 'committed' }, { kind: 'captured' }, { kind: 'shipped' }, { kind: 'delivered' })
   t.equal(saga.paymentToken, null, 'and dropped once it is authorized')

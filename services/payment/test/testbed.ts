@@ -94,9 +94,9 @@ export function commandFor(def: typeof CapturePayment, orderId: string): Capture
   return makeEvent(def, { source: 'orderflow/test', subject: orderId, data: { orderId } })
 }
 
-/** An authorize command for an order. */
-export function authorizeFor(orderId: string, token = 'tok_visa', amount = 2500): AuthorizeCommand {
-  return makeEvent(AuthorizePayment, { source: 'orderflow/test', subject: orderId, data: { orderId, amount, currency: 'EUR', method: 'card', token } })
+/** An authorize command for an order (of customer c-42's unless `customerId` says otherwise). */
+export function authorizeFor(orderId: string, token = 'tok_visa', amount = 2500, customerId = 'c-42'): AuthorizeCommand {
+  return makeEvent(AuthorizePayment, { source: 'orderflow/test', subject: orderId, data: { orderId, customerId, amount, currency: 'EUR', method: 'card', token } })
 }
 
 /**

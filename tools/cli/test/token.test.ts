@@ -32,6 +32,15 @@ t.test('ROLES or --roles narrows the token', async (t) => {
   t.match(createVerifier({ key: 's' })(fromFlag.out), { roles: ['ops:dlq', 'orders:write'], sub: 'alice' })
 })
 
+t.test('CUSTOMER or --customer prints a customer token: its id as sub, the role customer only', async (t) => {
+  const fromEnv = await run(['token'], { JWT_SECRETS: 's', CUSTOMER: 'c-42', ROLES: 'orders:read' })
+  t.match(createVerifier({ key: 's' })(fromEnv.out), { roles: ['customer'], sub: 'c-42' })
+  const fromFlag = await run(['token', '--customer', 'c-7'], { JWT_SECRETS: 's' })
+  t.match(createVerifier({ key: 's' })(fromFlag.out), { roles: ['customer'], sub: 'c-7' })
+  t.match(await run(['token', '--customer', 'c-7', '--roles', 'orders:read'], { JWT_SECRETS: 's' }), { code: 2, out: /--customer takes/ })
+  t.match(await run(['token', '--customer', ''], { JWT_SECRETS: 's' }), { code: 2, out: /--customer takes/ })
+})
+
 t.test('errors: no secret, bad ttl, unknown option, unknown command', async (t) => {
   t.match(await run(['token'], {}), { code: 2, out: /JWT_SECRETS is not set/ })
   t.match(await run(['token', '--ttl', 'soon'], { JWT_SECRETS: 's' }), { code: 2, out: /--ttl must be a positive/ })
@@ -61,4 +70,8 @@ t.test('make token prints only a token, from the sources, with no build', async 
   const claims = createVerifier({ key: secret, algorithms: ['HS256'] })(stdout.trim()) as { roles: string[]; sub: string }
   t.same(claims.roles, ['orders:read'])
   t.equal(claims.sub, 'dev-user')
+
+  // make token CUSTOMER=c-42: a variable on make's command line reaches the recipe's environment.
+  const customer = await execFileP('make', ['-s', '-o', 'install', 'token', 'CUSTOMER=c-42'], { cwd: root, env: { ...env, JWT_SECRETS: 'make-token-test' } })
+  t.match(createVerifier({ key: secret, algorithms: ['HS256'] })(customer.stdout.trim()), { roles: ['customer'], sub: 'c-42' })
 })

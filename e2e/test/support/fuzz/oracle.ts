@@ -23,7 +23,7 @@ export interface FuzzRequest {
 const SERVER_CODES = [...Object.values(HttpErrors).filter((e) => e.status < 500).map((e) => e.code), 'METHOD_NOT_ALLOWED', 'CONFLICT']
 const SERVICE_CODES: Record<ServiceName, readonly string[]> = {
   order: [
-    'ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE', 'ORDER_TOTAL_TOO_LARGE', 'INVALID_CURSOR', 'INVALID_DATE_RANGE', 'IDEMPOTENCY_KEY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED',
+    'ORDER_NOT_FOUND', 'CUSTOMER_MISMATCH', 'ORDER_NOT_CANCELLABLE', 'ORDER_TOTAL_TOO_LARGE', 'INVALID_CURSOR', 'INVALID_DATE_RANGE', 'IDEMPOTENCY_KEY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED',
     ...Object.values(DeadLetterErrors).map((e) => e.code),
   ],
   inventory: ['SKU_NOT_FOUND', 'RESERVATION_NOT_FOUND', 'STOCK_BELOW_RESERVED', 'STOCK_ABOVE_LIMIT', 'INVALID_CURSOR'],

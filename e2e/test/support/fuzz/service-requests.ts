@@ -40,7 +40,7 @@ export function serviceRoutes(seeds: Seeds): RouteFuzz[] {
       runs: 900,
       request: fc
         .record({
-          auth: authorization([]),
+          auth: authorization(['inventory:read']),
           sku,
           list: queryString({ limit: integerText, cursor: stockCursor(seeds) }),
           reservation: queryString({ orderId }),

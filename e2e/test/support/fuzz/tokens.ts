@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { mintToken, TEST_JWT_SECRETS } from '@orderflow/testing'
 import { headerText, text } from './values.js'
 
-const ROLES = ['orders:read', 'orders:write', 'ops:dlq', 'inventory:write', 'payments:read'] as const
+const ROLES = ['orders:read', 'orders:write', 'ops:dlq', 'inventory:read', 'inventory:write', 'payments:read', 'customer'] as const
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 

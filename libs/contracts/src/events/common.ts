@@ -3,6 +3,9 @@ import Type from 'typebox'
 /** Order ids are UUIDs chosen by the order service. */
 export const OrderId = Type.String({ format: 'uuid' })
 
+/** The customer an order is for: a customer token's `sub`. */
+export const CustomerId = Type.String({ minLength: 1, maxLength: 100 })
+
 /**
  * The ISO 4217 codes of the currencies in use, as Node's ICU data lists them (162 on Node 24):
  * no funds (`BOV`), metals (`XAU`), test or "no currency" codes (`XTS`, `XXX`), which no order is

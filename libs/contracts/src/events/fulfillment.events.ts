@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { defineMessage } from '../envelope.js'
 import { Streams } from '../streams.js'
-import { OrderId, OrderLine } from './common.js'
+import { CustomerId, OrderId, OrderLine } from './common.js'
 import { ShippingAddress } from './order.events.js'
 
 const stream = Streams.FULFILLMENT.name
@@ -46,6 +46,11 @@ export const CreateShipment = defineMessage({
   data: Type.Object(
     {
       orderId: OrderId,
+      /**
+       * Whose order it is, so that the shipment answers its customer's token. Optional: commands
+       * sent before it existed still validate, and their shipments answer staff only.
+       */
+      customerId: Type.Optional(CustomerId),
       items: Type.Array(OrderLine, { minItems: 1, maxItems: 100 }),
       shippingAddress: Type.Optional(ShippingAddress),
     },

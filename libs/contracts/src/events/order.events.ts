@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { defineMessage } from '../envelope.js'
 import { Streams } from '../streams.js'
-import { Currency, MinorUnits, OrderId, OrderLine } from './common.js'
+import { Currency, CustomerId, MinorUnits, OrderId, OrderLine } from './common.js'
 
 const stream = Streams.ORDERS.name
 
@@ -44,7 +44,7 @@ export const OrderCreated = defineMessage({
   data: Type.Object(
     {
       orderId: OrderId,
-      customerId: Type.String({ minLength: 1, maxLength: 100 }),
+      customerId: CustomerId,
       email: Type.String({ format: 'email', maxLength: 254 }),
       currency: Currency,
       items: Type.Array(OrderLine, { minItems: 1, maxItems: 100 }),

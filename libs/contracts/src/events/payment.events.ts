@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { defineMessage } from '../envelope.js'
 import { Streams } from '../streams.js'
-import { Currency, MinorUnits, OrderId } from './common.js'
+import { Currency, CustomerId, MinorUnits, OrderId } from './common.js'
 
 const stream = Streams.PAYMENTS.name
 const ByOrder = Type.Object({ orderId: OrderId }, { additionalProperties: false })
@@ -18,6 +18,11 @@ export const AuthorizePayment = defineMessage({
   data: Type.Object(
     {
       orderId: OrderId,
+      /**
+       * Whose order it is, so that the payment answers its customer's token. Optional: commands
+       * sent before it existed still validate, and their payments answer staff only.
+       */
+      customerId: Type.Optional(CustomerId),
       amount: MinorUnits,
       currency: Currency,
       method: Type.Literal('card'),

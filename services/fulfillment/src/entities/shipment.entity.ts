@@ -28,6 +28,11 @@ export const Shipment = defineEntity({
   properties: {
     orderId: p.uuid().primary(),
     shipmentId: p.uuid().unique(),
+    /**
+     * Whose order it is, from CreateShipment, so that the customer's token reads it; null for a
+     * cancel that came first or a command that predates the field (then staff alone read it).
+     */
+    customerId: p.string().length(100).nullable(),
     status: p.enum(SHIPMENT_STATUSES),
     carrier: p.string().length(100).nullable(),
     trackingNumber: p.string().length(100).nullable(),

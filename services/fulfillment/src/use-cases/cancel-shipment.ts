@@ -28,7 +28,7 @@ export interface CancelShipmentResult {
  */
 export function cancelShipment(current: ShipmentState | undefined, orderId: string, now: Date, shipmentId: string = randomUUID()): CancelShipmentResult {
   if (!current) {
-    const insert: NewShipment = { orderId, shipmentId, status: 'CANCELLED', items: null, shippingAddress: null, nextStepAt: null }
+    const insert: NewShipment = { orderId, shipmentId, status: 'CANCELLED', customerId: null, items: null, shippingAddress: null, nextStepAt: null }
     return { outcome: 'cancelled-before-create', event: cancelled(orderId, now), insert }
   }
   const decision = cancelDecision(current.status)

@@ -30,6 +30,7 @@ export function createShipment(
   if (current) return { outcome: current.status === 'CANCELLED' ? 'cancelled' : 'exists' }
   const shipment: NewShipment = {
     orderId: command.orderId,
+    customerId: command.customerId ?? null,
     shipmentId,
     status: 'PICKING',
     items: command.items,

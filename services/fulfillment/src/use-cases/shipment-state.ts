@@ -10,6 +10,8 @@ export interface ShipmentState {
 
 /** A shipment a command creates. */
 export interface NewShipment extends ShipmentState {
+  /** Whose order it is, when the create command said (a cancel that came first does not). */
+  readonly customerId: string | null
   readonly items: StoredLine[] | null
   readonly shippingAddress: StoredAddress | null
   readonly nextStepAt: Date | null

@@ -44,6 +44,7 @@ export async function writeShipments(tx: BatchTx, writes: ShipmentWrites, now: D
   const inserts = JSON.stringify(
     writes.inserts.map((s) => ({
       order_id: s.orderId,
+      customer_id: s.customerId,
       shipment_id: s.shipmentId,
       status: s.status,
       items: s.items,
@@ -55,10 +56,10 @@ export async function writeShipments(tx: BatchTx, writes: ShipmentWrites, now: D
   const updates = writes.updates.map((u) => ({ order_id: u.orderId, status: u.status, next_step_at: u.nextStepAt?.toISOString() ?? null }))
   await sql`with ${tx.outbox(writes.outbox)},
       inserted as (
-        insert into shipments (order_id, shipment_id, status, items, shipping_address, next_step_at, trace_context, created_at, updated_at)
-        select r.order_id, r.shipment_id, r.status, r.items, r.shipping_address, r.next_step_at, r.trace_context, ${at}::timestamptz, ${at}::timestamptz
+        insert into shipments (order_id, customer_id, shipment_id, status, items, shipping_address, next_step_at, trace_context, created_at, updated_at)
+        select r.order_id, r.customer_id, r.shipment_id, r.status, r.items, r.shipping_address, r.next_step_at, r.trace_context, ${at}::timestamptz, ${at}::timestamptz
           from jsonb_to_recordset(${inserts}::jsonb)
-            as r(order_id uuid, shipment_id uuid, status text, items jsonb, shipping_address jsonb, next_step_at timestamptz, trace_context jsonb)),
+            as r(order_id uuid, customer_id varchar(100), shipment_id uuid, status text, items jsonb, shipping_address jsonb, next_step_at timestamptz, trace_context jsonb)),
       updated as (
         update shipments s
            set status = r.status, next_step_at = r.next_step_at, updated_at = ${at}::timestamptz, version = s.version + 1

@@ -1,5 +1,5 @@
 import type { Orm } from '@orderflow/db'
-import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
+import { problemResponse, requireAnyRole, requireRoles, type Plugin } from '@orderflow/http'
 import { InventoryErrors } from '../inventory.errors.js'
 import { findOrderReservation, findStock, listStock } from '../repositories/stock.repository.js'
 import { decodeCursor } from '../repositories/stock-cursor.js'
@@ -10,15 +10,19 @@ import { ListStockQuery, PutStockBody, ReservationQuery, ReservationView, SkuPar
 
 const skuNotFound = (sku: string) => InventoryErrors.SKU_NOT_FOUND({ detail: `There is no stock record for ${sku}.`, extra: { sku } })
 
+/** Reading stock and reservations: `inventory:read`, or `inventory:write` (who counts stock sees it). */
+const reader = requireAnyRole('inventory:read', 'inventory:write')
+
 /**
- * The stock API, mounted under `/v1` inside `protectedRoutes`: any valid token reads, changing a
- * count takes `inventory:write`. `/inventory/reservations` is a static route, so it wins over
+ * The stock API, mounted under `/v1` inside `protectedRoutes`: reading takes `inventory:read` (or
+ * `inventory:write`), changing a count `inventory:write`; customers have no access. `/inventory/reservations` is a static route, so it wins over
  * `/inventory/:sku` (a SKU named `reservations` cannot be read through this API).
  */
 export const inventoryRoutes: Plugin<{ orm: Orm }> = async (app, { orm }) => {
   app.get(
     '/inventory/reservations',
     {
+      onRequest: reader,
       schema: {
         summary: "An order's reservation: its verdict and lines",
         tags: ['inventory'],
@@ -37,6 +41,7 @@ export const inventoryRoutes: Plugin<{ orm: Orm }> = async (app, { orm }) => {
   app.get(
     '/inventory/:sku',
     {
+      onRequest: reader,
       schema: {
         summary: "A SKU's stock: on hand, reserved and available",
         tags: ['inventory'],
@@ -54,6 +59,7 @@ export const inventoryRoutes: Plugin<{ orm: Orm }> = async (app, { orm }) => {
   app.get(
     '/inventory',
     {
+      onRequest: reader,
       schema: {
         summary: 'List stock by SKU',
         tags: ['inventory'],

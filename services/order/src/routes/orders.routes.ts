@@ -1,5 +1,5 @@
 import type { Orm, OutboxPublisher, SqlDb } from '@orderflow/db'
-import { problemResponse, requireRoles, type Plugin } from '@orderflow/http'
+import { CUSTOMER_ROLE, customerScope, problemResponse, requireAnyRole, requireRoles, type Plugin } from '@orderflow/http'
 import { OrderErrors } from '../order.errors.js'
 import type { OrderMetrics } from '../order.metrics.js'
 import { findOrderWithDetails, listOrders } from '../repositories/orders.repository.js'
@@ -9,6 +9,7 @@ import { requestCancel } from '../use-cases/request-cancel.js'
 import type { ClaimTimes } from '../idempotency/idempotency-store.js'
 import type { SagaMetrics } from '../saga/saga.metrics.js'
 import type { SagaTimings } from '../saga/saga.js'
+import { Order } from '../entities/order.entity.js'
 import { Saga } from '../entities/saga.entity.js'
 import { toSagaView } from './saga-view.js'
 import { SagaView } from './saga.schemas.js'
@@ -43,22 +44,29 @@ export interface OrderRoutesOptions {
 
 const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
 
-/** The order API, mounted under `/v1` inside `protectedRoutes`. */
+/**
+ * The order API, mounted under `/v1` inside `protectedRoutes`. Staff (`orders:read`,
+ * `orders:write`) reach every order; a customer token (role `customer`) places orders for its own
+ * `sub` and reads, lists and cancels only its own — another customer's order is a 404, so its
+ * existence is not disclosed.
+ */
 export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, outbox, idempotency, metrics, sagaMetrics, timings }) => {
   const writes = intakeWrites({ orm, db, outbox, times: idempotency, metrics })
   app.post(
     '/orders',
     {
-      onRequest: requireRoles('orders:write'),
+      onRequest: requireAnyRole('orders:write', CUSTOMER_ROLE),
       schema: {
         summary: 'Place an order',
-        description: 'Accepts the order and starts its saga. Honours `Idempotency-Key`.',
+        description:
+          'Accepts the order and starts its saga. Honours `Idempotency-Key`. A customer token places orders for itself only: `customerId` must be its `sub`.',
         tags: ['orders'],
         headers: IdempotencyKeyHeader,
         body: CreateOrderBody,
         response: {
           202: OrderView,
           400: problemResponse('Invalid order'),
+          403: problemResponse('A customer token ordering for another customer (CUSTOMER_MISMATCH), or a missing role'),
           409: problemResponse('A request with this Idempotency-Key is still in flight'),
           413: problemResponse('Body too large'),
           415: problemResponse('Body is not JSON'),
@@ -67,6 +75,13 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
       },
     },
     async (request, reply) => {
+      const own = customerScope(request.user, 'orders:write')
+      if (own !== undefined && request.body.customerId !== own) {
+        throw OrderErrors.CUSTOMER_MISMATCH({
+          detail: 'A customer token places orders for its own subject only: customerId must equal the token\'s sub.',
+          extra: { customerId: request.body.customerId },
+        })
+      }
       const result = await createOrder(orm, writes, {
         body: request.body,
         caller: request.user.sub,
@@ -82,7 +97,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
   app.get(
     '/orders/:id',
     {
-      onRequest: requireRoles('orders:read'),
+      onRequest: requireAnyRole('orders:read', CUSTOMER_ROLE),
       schema: {
         summary: 'Get an order with its items and timeline',
         tags: ['orders'],
@@ -92,7 +107,8 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
     },
     async (request) => {
       const order = await findOrderWithDetails(orm.em.fork(), request.params.id)
-      if (!order) throw notFound(request.params.id)
+      const own = customerScope(request.user, 'orders:read')
+      if (!order || (own !== undefined && order.customerId !== own)) throw notFound(request.params.id)
       return toOrderView(order)
     },
   )
@@ -100,9 +116,10 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
   app.get(
     '/orders',
     {
-      onRequest: requireRoles('orders:read'),
+      onRequest: requireAnyRole('orders:read', CUSTOMER_ROLE),
       schema: {
         summary: 'List orders, newest first',
+        description: 'A customer token lists its own orders only (a `customerId` filter naming another customer finds none).',
         tags: ['orders'],
         querystring: ListOrdersQuery,
         response: { 200: OrderList, 400: problemResponse('Invalid filter or cursor') },
@@ -118,7 +135,11 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
       if (after && hasFilters(asked) && !sameFilters(asked, after.filters)) {
         throw OrderErrors.INVALID_CURSOR({ detail: 'This cursor belongs to a list with other filters: pass it alone, or with the same filters.' })
       }
-      const filters = after ? after.filters : asked
+      const listed = after ? after.filters : asked
+      // A customer's list is the asked one narrowed to its own orders; asking for another's finds none.
+      const own = customerScope(request.user, 'orders:read')
+      if (own !== undefined && listed.customerId !== undefined && listed.customerId !== own) return { items: [], nextCursor: null }
+      const filters = own === undefined ? listed : { ...listed, customerId: own }
       const limit = q.limit ?? after?.limit ?? DEFAULT_PAGE_SIZE
       const { createdFrom, createdTo } = filters
       if (createdFrom && createdTo && createdFrom > createdTo) throw OrderErrors.INVALID_DATE_RANGE()
@@ -130,7 +151,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
   app.post(
     '/orders/:id/cancel',
     {
-      onRequest: requireRoles('orders:write'),
+      onRequest: requireAnyRole('orders:write', CUSTOMER_ROLE),
       // The body only carries an optional reason: a bare POST (no body at all) is a fine request.
       preValidation: async (request) => {
         request.body ??= {}
@@ -151,6 +172,11 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
     },
     async (request, reply) => {
       const { id } = request.params
+      const own = customerScope(request.user, 'orders:write')
+      if (own !== undefined) {
+        const order = await orm.em.fork().findOne(Order, { id }, { fields: ['customerId'] })
+        if (order?.customerId !== own) throw notFound(id)
+      }
       const result = await requestCancel({ db, outbox, metrics: sagaMetrics, timings }, id, request.body.reason)
       if (result.outcome === 'not-found') throw notFound(id)
       if (result.outcome === 'not-cancellable') {

@@ -125,7 +125,7 @@ function onAuthorized(saga: View, clock: Clock): Transition {
         message(CommitStock, { orderId }),
         message(CapturePayment, { orderId }),
         message(OrderConfirmed, { orderId }),
-        message(CreateShipment, { orderId, items: [...saga.items], ...(saga.shippingAddress ? { shippingAddress: saga.shippingAddress } : {}) }),
+        message(CreateShipment, { orderId, customerId: saga.customerId, items: [...saga.items], ...(saga.shippingAddress ? { shippingAddress: saga.shippingAddress } : {}) }),
       ],
       outcome: 'CONFIRMED',
     }

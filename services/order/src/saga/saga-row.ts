@@ -8,6 +8,7 @@ import type { Address, FailureReason, OrderLineData, Saga, SagaProgress, SagaSta
 export interface SagaRow {
   readonly id: string
   readonly status: OrderStatus
+  readonly customer_id: string
   readonly email: string
   readonly currency: string
   readonly total_amount: number
@@ -42,6 +43,7 @@ export function fromRow(row: SagaRow): LoadedSaga {
     saga: {
       ...progress,
       orderId: row.id,
+      customerId: row.customer_id,
       customerEmail: row.email,
       currency: row.currency,
       totalAmount: Number(row.total_amount),

@@ -17,6 +17,7 @@ export interface SagaStart {
 export function startSaga(order: DataOf<typeof OrderCreated>, clock: Clock): SagaStart {
   const base: SagaOrder = {
     orderId: order.orderId,
+    customerId: order.customerId,
     customerEmail: order.email,
     currency: order.currency,
     totalAmount: order.totalAmount,

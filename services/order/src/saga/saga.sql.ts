@@ -4,7 +4,7 @@ import type { SagaWrites } from './saga-changes.js'
 import type { SagaRow } from './saga-row.js'
 
 // The columns statement one reads of an order and its saga; the items travel as one JSON array.
-const columns = sql`o.id, o.status, o.email, o.currency, o.total_amount, o.shipping_address,
+const columns = sql`o.id, o.status, o.customer_id, o.email, o.currency, o.total_amount, o.shipping_address,
        s.state, s.deadline_at, s.progress, s.payment_token, s.created_at,
        (select coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPrice', i.unit_price) order by i.position), '[]'::json)
           from order_items i where i.order_id = o.id) as items`

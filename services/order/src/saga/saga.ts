@@ -29,6 +29,8 @@ export type Address = Static<typeof ShippingAddress>
 /** What the saga remembers of the order: enough to send every command it may need. */
 export interface SagaOrder {
   readonly orderId: string
+  /** Whose order it is: payment and fulfilment are told, so that they answer the customer's token. */
+  readonly customerId: string
   readonly customerEmail: string
   readonly currency: string
   readonly totalAmount: number

@@ -10,6 +10,6 @@ export function reserveCommand(order: Pick<SagaOrder, 'orderId' | 'items'>): Out
   return message(ReserveStock, { orderId: order.orderId, items: order.items.map(({ sku, quantity }) => ({ sku, quantity })) })
 }
 
-export function authorizeCommand(saga: Pick<SagaOrder, 'orderId' | 'totalAmount' | 'currency'>, token: string): Outgoing {
-  return message(AuthorizePayment, { orderId: saga.orderId, amount: saga.totalAmount, currency: saga.currency, method: 'card', token })
+export function authorizeCommand(saga: Pick<SagaOrder, 'orderId' | 'customerId' | 'totalAmount' | 'currency'>, token: string): Outgoing {
+  return message(AuthorizePayment, { orderId: saga.orderId, customerId: saga.customerId, amount: saga.totalAmount, currency: saga.currency, method: 'card', token })
 }

@@ -9,6 +9,11 @@ export const Payment = defineEntity({
     orderId: p.uuid().primary(),
     /** Our own id for the payment, carried in the events. */
     paymentId: p.uuid().unique(),
+    /**
+     * Whose order it is, from AuthorizePayment, so that the customer's token reads it; null when
+     * a void came first or the command predates the field (then staff alone read it).
+     */
+    customerId: p.string().length(100).nullable(),
     /** Minor units; null only on the row a void records for an order never authorized. */
     amount: p.bigint('number').nullable(),
     currency: p.string().length(3).nullable(),

@@ -24,6 +24,8 @@ export interface PaymentRow {
 /** The payment a command creates for an order that has none. */
 export interface NewPayment {
   readonly orderId: string
+  /** Whose order it is, when the command said (authorize does; void does not). */
+  readonly customerId: string | null
   readonly amount: number | null
   readonly currency: string | null
   readonly status: PaymentStatus
@@ -47,14 +49,14 @@ export function lockPayments(orderIds: readonly string[]): RawBuilder<PaymentRow
  * The load of statement one for authorize and void: creates the payments the orders do not have
  * yet (`initial`, one per order), then returns every one of them locked in order-id order.
  *
- * It goes through `payments_lock_or_create` (migration 20261207180100) because the load runs
+ * It goes through `payments_lock_or_create` (migrations 20261207180100 and 20261207220000) because the load runs
  * inside statement one's select, where an INSERT cannot go, and because the function's select
  * takes a snapshot of its own after the insert: when another transaction was creating the same
  * payment, the insert waits for it, and the select then sees (and locks) the row it committed —
  * which a select in the inserting statement, on that statement's older snapshot, would miss.
  */
 export function lockOrCreatePayments(initial: readonly NewPayment[]): RawBuilder<PaymentRow> {
-  const json = JSON.stringify(initial.map((p) => ({ order_id: p.orderId, amount: p.amount, currency: p.currency, status: p.status })))
+  const json = JSON.stringify(initial.map((p) => ({ order_id: p.orderId, customer_id: p.customerId, amount: p.amount, currency: p.currency, status: p.status })))
   return sql<PaymentRow>`select ${columns} from payments_lock_or_create(${json}::jsonb) l`
 }
 

@@ -28,7 +28,7 @@ type Asked =
 export function paymentsToAuthorize(commands: readonly AuthorizeCommand[]): NewPayment[] {
   const first = new Map<string, NewPayment>()
   for (const { data } of commands) {
-    if (!first.has(data.orderId)) first.set(data.orderId, { orderId: data.orderId, amount: data.amount, currency: data.currency, status: 'AUTHORIZING' })
+    if (!first.has(data.orderId)) first.set(data.orderId, { orderId: data.orderId, customerId: data.customerId ?? null, amount: data.amount, currency: data.currency, status: 'AUTHORIZING' })
   }
   return [...first.values()]
 }

@@ -16,7 +16,7 @@ export type VoidCommand = CloudEvent<DataOf<typeof VoidPayment>>
  */
 export function paymentsToVoid(commands: readonly VoidCommand[]): NewPayment[] {
   const orders = new Set(commands.map((c) => c.data.orderId))
-  return [...orders].map((orderId) => ({ orderId, amount: null, currency: null, status: 'VOIDED' }))
+  return [...orders].map((orderId) => ({ orderId, customerId: null, amount: null, currency: null, status: 'VOIDED' }))
 }
 
 /**
