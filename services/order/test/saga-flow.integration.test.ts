@@ -81,6 +81,9 @@ t.test('happy path over JetStream: placed, reserved, authorized, CONFIRMED, sett
   await publish(replies.captured(id))
   await untilSaga(id, (s) => s.deadlineAt === null, 'settled: nothing owed')
   await publish(replies.picking(id))
+  // Two batches of one consumer may commit in either order; picking is news only before the
+  // shipment leaves, so it must be in before SHIPPED is sent.
+  await eventually(async () => ((await h.timeline(id)).includes('PICKING') ? true : undefined), 'PICKING on the timeline')
   await publish(replies.shipped(id))
   await untilStatus(id, 'SHIPPED')
   await publish(replies.delivered(id))
