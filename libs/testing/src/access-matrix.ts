@@ -1,3 +1,4 @@
+import type { Test } from 'tap'
 import type { App } from '@orderflow/http'
 import { mintToken, TEST_JWT_SECRETS } from './tokens.js'
 
@@ -139,4 +140,22 @@ export function accessMatrix(app: App, table: AccessTable, opts: AccessMatrixOpt
     }
   }
   return { missing, stale, wrongRoles, cells }
+}
+
+/**
+ * The two tests every service's access matrix makes: the table covers exactly the registered
+ * routes with the roles their checks name, and every route answers every caller as its row says.
+ */
+export function testAccess(t: Test, matrix: AccessMatrix): void {
+  t.test('every route has a row, with the roles its check names', async (t) => {
+    t.same(matrix.missing, [], 'routes without a row')
+    t.same(matrix.stale, [], 'rows without a route')
+    t.same(matrix.wrongRoles, [], 'rows whose roles are not the route’s')
+  })
+  t.test('route × caller', async (t) => {
+    for (const cell of matrix.cells) {
+      const res = await cell.send()
+      t.equal(res.statusCode, cell.expected, `${cell.route} as ${cell.caller}`, { body: res.body })
+    }
+  })
 }

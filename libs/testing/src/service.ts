@@ -5,5 +5,5 @@
 export { eventually, migratedDatabase, serviceTestbed } from './service-testbed.js'
 export { deliveriesOf, handleBatch } from './deliveries.js'
 export type { ServiceTestbed } from './service-testbed.js'
-export { accessMatrix, CALLERS } from './access-matrix.js'
+export { accessMatrix, testAccess, CALLERS } from './access-matrix.js'
 export type { AccessCell, AccessMatrix, AccessMatrixOptions, AccessRequest, AccessResponse, AccessRow, AccessTable, AuthenticatedCaller, Caller } from './access-matrix.js'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { accessMatrix, handleBatch, type AccessTable } from '@orderflow/testing/service'
+import { accessMatrix, testAccess, handleBatch, type AccessTable } from '@orderflow/testing/service'
 import { createShipmentConsumer } from '../src/consumers/create-shipment.consumer.js'
 import { createShipmentCommand, fulfillmentTestbed } from './testbed.js'
 
@@ -23,18 +23,7 @@ const table: AccessTable = {
 
 const matrix = accessMatrix(tb.app, table, { own, other })
 
-t.test('every route has a row, with the roles its check names', async (t) => {
-  t.same(matrix.missing, [], 'routes without a row')
-  t.same(matrix.stale, [], 'rows without a route')
-  t.same(matrix.wrongRoles, [], 'rows whose roles are not the route’s')
-})
-
-t.test('route × caller', async (t) => {
-  for (const cell of matrix.cells) {
-    const res = await cell.send()
-    t.equal(res.statusCode, cell.expected, `${cell.route} as ${cell.caller}`, { body: res.body })
-  }
-})
+testAccess(t, matrix)
 
 t.test('a shipment whose command named no customer answers staff only', async (t) => {
   const legacy = randomUUID()

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { OrderConfirmed } from '@orderflow/contracts'
-import { accessMatrix, handleBatch, type AccessTable } from '@orderflow/testing/service'
+import { accessMatrix, testAccess, handleBatch, type AccessTable } from '@orderflow/testing/service'
 import { sagaConsumer } from '../src/consumers/consumers.js'
 import { notifyConsumer } from '../src/consumers/notify.consumer.js'
 import { recipientConsumer, type OrderCreatedEvent } from '../src/consumers/recipient.consumer.js'
@@ -29,18 +29,7 @@ const table: AccessTable = {
 
 const matrix = accessMatrix(tb.app, table, { own, other })
 
-t.test('every route has a row, with the roles its check names', async (t) => {
-  t.same(matrix.missing, [], 'routes without a row')
-  t.same(matrix.stale, [], 'rows without a route')
-  t.same(matrix.wrongRoles, [], 'rows whose roles are not the route’s')
-})
-
-t.test('route × caller', async (t) => {
-  for (const cell of matrix.cells) {
-    const res = await cell.send()
-    t.equal(res.statusCode, cell.expected, `${cell.route} as ${cell.caller}`, { body: res.body })
-  }
-})
+testAccess(t, matrix)
 
 t.test("a customer sees its own order's notifications and none of another's", async (t) => {
   const list = async (sub: string) =>
