@@ -20,9 +20,13 @@ export const INTAKE_SANDBOX: Sandbox = {
   databasePrefix: 'orderflow_bench',
 }
 
-/** The environment tools/dev/up starts the sandboxed services with. */
+/**
+ * The environment tools/dev/up starts the sandboxed services with. No deadline sweep: with no
+ * inventory to answer, every saga's deadline would send its ReserveStock again each step timeout
+ * — a load that grows with the run and is the saga's, not intake's.
+ */
 export function sandboxEnv(sandbox: Sandbox = INTAKE_SANDBOX): Record<string, string> {
-  return { NATS_NAMESPACE: sandbox.namespace, ORDERFLOW_DB_PREFIX: sandbox.databasePrefix }
+  return { NATS_NAMESPACE: sandbox.namespace, ORDERFLOW_DB_PREFIX: sandbox.databasePrefix, SAGA_DEADLINE_WORKER_ENABLED: 'false' }
 }
 
 /** Removes what a sandboxed run left: the namespace's streams and the services' databases. */

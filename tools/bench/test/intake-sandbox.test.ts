@@ -23,7 +23,7 @@ async function databaseExists(name: string): Promise<boolean> {
 t.test('removeSandbox deletes the namespace streams and the service databases, and may run twice', async (t) => {
   const id = randomBytes(5).toString('hex')
   const sandbox: Sandbox = { services: ['order'], namespace: `t${id}`, databasePrefix: `of_sandbox_${id}` }
-  t.same(sandboxEnv(sandbox), { NATS_NAMESPACE: sandbox.namespace, ORDERFLOW_DB_PREFIX: sandbox.databasePrefix })
+  t.same(sandboxEnv(sandbox), { NATS_NAMESPACE: sandbox.namespace, ORDERFLOW_DB_PREFIX: sandbox.databasePrefix, SAGA_DEADLINE_WORKER_ENABLED: 'false' })
   const bus = await connectBus({ servers: NATS_URL, name: 'orderflow-bench-test', logger: pino({ level: 'silent' }) })
   t.teardown(() => bus.close())
   const { jsm } = bus
