@@ -117,6 +117,10 @@ t.test('a verdict step past its deadline asks again, until the give-up time', as
   t.same(sent(legacy), [], 'a saga stored without its token has nothing to send: it waits')
   t.ok(legacy.changes.deadlineAt, '...for its next deadline')
 
+  const later = { ...clock, now: new Date(T0.getTime() + 25_000) }
+  t.same(applyToSaga(sagaIn.RESERVING, { kind: 'deadline' }, later).changes, { deadlineAt: new Date(T0.getTime() + 50_000) }, 'backing off: after as long as it has waited')
+  const long = { ...clock, now: new Date(T0.getTime() + 200_000) }
+  t.same(applyToSaga(sagaIn.RESERVING, { kind: 'deadline' }, long).changes, { deadlineAt: new Date(T0.getTime() + 260_000) }, 'at most six step timeouts apart')
   const nearly = { ...clock, now: new Date(giveUpClock.now.getTime() - 1_000) }
   t.same(applyToSaga(sagaIn.RESERVING, { kind: 'deadline' }, nearly).changes, { deadlineAt: giveUpClock.now }, 'the last deadline is the give-up time')
 })

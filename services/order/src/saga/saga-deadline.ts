@@ -18,7 +18,7 @@ export function onDeadline(saga: Readonly<Saga>, clock: Clock): Transition {
     case 'RESERVING':
     case 'AUTHORIZING':
       if (clock.now >= giveUpAt(saga, clock)) return giveUp(saga, clock)
-      return { changes: { deadlineAt: earliest(nextDeadline(clock), giveUpAt(saga, clock)) }, send: askAgain(saga) }
+      return { changes: { deadlineAt: earliest(askAgainAt(saga, clock), giveUpAt(saga, clock)) }, send: askAgain(saga) }
     case 'COMPENSATING':
       return resendCompensation(saga, clock)
     case 'CANCELLING':
@@ -38,9 +38,24 @@ export function onDeadline(saga: Readonly<Saga>, clock: Clock): Transition {
 }
 
 /** RESERVING waits from the order's placing, AUTHORIZING from the stock's reservation. */
+const stepStartedAt = (saga: Readonly<Saga>): Date => (saga.state === 'AUTHORIZING' ? (saga.reservedAt ?? saga.createdAt) : saga.createdAt)
+
 function giveUpAt(saga: Readonly<Saga>, clock: Clock): Date {
-  const since = saga.state === 'AUTHORIZING' ? (saga.reservedAt ?? saga.createdAt) : saga.createdAt
-  return new Date(since.getTime() + clock.giveUpAfterMs)
+  return new Date(stepStartedAt(saga).getTime() + clock.giveUpAfterMs)
+}
+
+/** Re-sends back off to at most this many step timeouts apart. */
+const MOST_STEPS_BETWEEN_RESENDS = 6
+
+/**
+ * When to ask again: after as long as the step has waited so far (10 s, 20 s, 40 s…), between one
+ * and six step timeouts. During a long outage every waiting saga re-sends, and the participant
+ * answers them all when it is back: backing off keeps that from growing with the outage.
+ */
+function askAgainAt(saga: Readonly<Saga>, clock: Clock): Date {
+  const waited = clock.now.getTime() - stepStartedAt(saga).getTime()
+  const pause = Math.min(Math.max(clock.stepTimeoutMs, waited), MOST_STEPS_BETWEEN_RESENDS * clock.stepTimeoutMs)
+  return new Date(clock.now.getTime() + pause)
 }
 
 const earliest = (a: Date, b: Date): Date => (a <= b ? a : b)
