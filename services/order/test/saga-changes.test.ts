@@ -82,3 +82,19 @@ t.test('CANCELLING keeps the order CONFIRMED; a refusal is on the timeline only'
   )
   t.equal(changes.apply('00000000-0000-4000-8000-000000000000', { kind: 'reserved' }, clock), undefined, 'an order not loaded is not moved')
 })
+
+t.test('a note put before a mark comes ahead of the steps written since: the cause before what it caused', async (t) => {
+  const id = sagaIn.CANCELLING.orderId
+  const changes = new SagaChanges([fromRow(rowOf(sagaIn.CANCELLING, 'CONFIRMED'))])
+  const mark = changes.timelineMark()
+  changes.apply(id, { kind: 'shipment-cancelled' }, clock)
+  changes.note(id, 'SHIPMENT_CANCELLED', clock.now, null, null, mark)
+  t.same(
+    changes.writes().timeline.map((e) => [e.type, e.at]),
+    [
+      ['SHIPMENT_CANCELLED', clock.now.toISOString()],
+      ['COMPENSATING', clock.now.toISOString()],
+    ],
+    'same millisecond, written in cause order',
+  )
+})

@@ -108,9 +108,21 @@ export class SagaChanges {
     return t
   }
 
-  /** A timeline entry that is not a saga step (a shipment's progress, a cancel request). */
-  note(orderId: string, type: string, at: Date, detail: string | null = null, eventId: string | null = null): void {
-    this.#timeline.push({ order_id: orderId, type, at: at.toISOString(), detail, event_id: eventId })
+  /**
+   * A timeline entry that is not a saga step (a shipment's progress, a cancel request). `before`,
+   * a {@link timelineMark} taken earlier, puts it ahead of the entries written since: entries of
+   * the same millisecond are shown in the order they were written, and a cause comes before the
+   * steps it caused.
+   */
+  note(orderId: string, type: string, at: Date, detail: string | null = null, eventId: string | null = null, before?: number): void {
+    const row = { order_id: orderId, type, at: at.toISOString(), detail, event_id: eventId }
+    if (before === undefined) this.#timeline.push(row)
+    else this.#timeline.splice(before, 0, row)
+  }
+
+  /** Where the timeline stands now, for a later {@link note} that must come before what follows. */
+  timelineMark(): number {
+    return this.#timeline.length
   }
 
   writes(): SagaWrites {

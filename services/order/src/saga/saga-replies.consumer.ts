@@ -117,9 +117,11 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
         const orderId = orderIdOf(event)
         if (!changes.has(orderId)) throw new PermanentError(`event ${event.type} names order ${event.subject}, which has no saga`)
         const input = sagaInputOf(event)
+        const mark = changes.timelineMark()
         const moved = input ? changes.apply(orderId, input, clock, { event, traceContext: delivery.traceContext() }) : undefined
         const note = shipmentNote(event)
-        if (note && noteApplies(note, moved, changes.saga(orderId)?.state)) changes.note(orderId, note, new Date(event.time), null, event.id)
+        // The shipment's news first, then what the saga did about it (a cancellation's compensation).
+        if (note && noteApplies(note, moved, changes.saga(orderId)?.state)) changes.note(orderId, note, new Date(event.time), null, event.id, mark)
       }
       const writes = changes.writes()
       if (writes.sagas.length + writes.timeline.length + writes.outbox.length === 0) return
