@@ -15,6 +15,7 @@ import {
   ShipmentShipped,
   type CloudEvent,
 } from '@orderflow/contracts'
+import { openSqlDb } from '@orderflow/db'
 import { handleBatch } from '@orderflow/testing/service'
 import { startSmtpCatcher } from '@orderflow/testing/smtp'
 import { sagaConsumer, shipmentsConsumer } from '../src/consumers/consumers.js'
@@ -115,6 +116,14 @@ t.test('a round whose commit is lost after the server took its mails records the
   t.equal(mailsFor(orderId) - before, 1, 'the server took the mail')
   t.equal(unrecorded.size, 1, 'and the sender remembers it')
   t.match(await storedNotifications(tb.orm, orderId), [{ status: 'PENDING' }], 'its record was lost with the transaction')
+
+  // While the database is still away, the round fails before it claims or sends anything, and
+  // the sender keeps what it owes the database.
+  const away = openSqlDb({ url: 'postgres://postgres@127.0.0.1:1/gone', poolSize: 1, logger: quietLogger })
+  t.teardown(() => away.destroy())
+  await t.rejects(sendDueMails({ db: away, mailer, logger: quietLogger, unrecorded }, { policy, batchSize: 100 }), 'no database, no round')
+  t.equal(unrecorded.size, 1, 'still remembered')
+  t.equal(mailsFor(orderId) - before, 1, 'nothing sent meanwhile')
 
   t.match(await sendDueMails({ db: tb.ctx.db, mailer, logger: quietLogger, unrecorded }, { policy, batchSize: 100 }), { claimed: 0 })
   t.equal(mailsFor(orderId) - before, 1, 'not sent again')
