@@ -28,6 +28,11 @@ export interface RunConsumerOptions<Tx> {
   readonly concurrency?: number
   /** Most events one batch takes. @default 64, or the spec's `maxAckPending` / `concurrency` if smaller */
   readonly maxBatch?: number
+  /**
+   * How long a batch may wait for company: a batch starts when it is full or when its oldest
+   * message has waited this long. 0 starts at once. @default 0
+   */
+  readonly lingerMs?: number
 }
 
 export interface ConsumerRunner {
@@ -55,9 +60,11 @@ export async function runConsumer<Tx>(opts: RunConsumerOptions<Tx>): Promise<Con
   const spec = resolveConsumerSpec(opts.consumer.spec)
   const concurrency = opts.concurrency ?? 2
   const maxBatch = opts.maxBatch ?? Math.max(1, Math.min(64, Math.floor(spec.maxAckPending / concurrency)))
+  const lingerMs = opts.lingerMs ?? 0
   const problems: string[] = []
   if (!Number.isInteger(concurrency) || concurrency < 1) problems.push('concurrency must be a positive integer')
   if (!Number.isInteger(maxBatch) || maxBatch < 1) problems.push('maxBatch must be a positive integer')
+  if (!Number.isFinite(lingerMs) || lingerMs < 0) problems.push('lingerMs must be a finite number, 0 or more')
   if (problems.length > 0) throw new SpecError(`consumer ${spec.stream}/${spec.durable}`, problems)
 
   const { bus } = opts
@@ -83,10 +90,25 @@ export async function runConsumer<Tx>(opts: RunConsumerOptions<Tx>): Promise<Con
   let held = 0
   let pumpScheduled = false
   let stopping = false
+  // When the oldest waiting message arrived, and the timer that starts its batch after lingering.
+  let oldestAt = 0
+  let lingering: NodeJS.Timeout | undefined
 
   const pump = () => {
     while (!stopping && running.size < concurrency && waiting.length > 0) {
+      const waited = performance.now() - oldestAt
+      if (waiting.length < maxBatch && waited < lingerMs) {
+        lingering ??= setTimeout(() => {
+          lingering = undefined
+          pump()
+        }, lingerMs - waited)
+        return
+      }
+      if (lingering) clearTimeout(lingering)
+      lingering = undefined
       const batch = waiting.splice(0, maxBatch)
+      // What a full batch left behind has waited its turn already: the next free slot takes it.
+      oldestAt = 0
       const task: Promise<void> = settleBatch(batch, deps)
         .catch((err: unknown) => logger.error({ err, seqs: batch.map((m) => m.seq) }, 'settling a batch failed unexpectedly; redelivered after ack_wait'))
         .finally(() => {
@@ -100,6 +122,7 @@ export async function runConsumer<Tx>(opts: RunConsumerOptions<Tx>): Promise<Con
   const receive = (msg: JsMsg) => {
     if (stopping) return void msg.nak()
     held++
+    if (waiting.length === 0) oldestAt = performance.now()
     waiting.push(msg)
     // Messages of one network read arrive in one turn of the event loop: start after it, so
     // they are handled together rather than one by one.
@@ -139,6 +162,7 @@ export async function runConsumer<Tx>(opts: RunConsumerOptions<Tx>): Promise<Con
     stop() {
       stopped ??= (async () => {
         stopping = true
+        if (lingering) clearTimeout(lingering)
         await messages.close().catch(() => undefined)
         const unstarted = waiting.splice(0)
         held -= unstarted.length

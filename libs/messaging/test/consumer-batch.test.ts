@@ -78,6 +78,59 @@ void t.test('a quiet consumer handles each event as it comes, promptly, as a bat
   t.same(fx.store.transactions.map((x) => x.eventIds.length), [1, 1, 1, 1, 1])
 })
 
+void t.test('with a linger, events that trickle in share a batch, and a lone event still goes once the linger is over', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer({ maxAckPending: 64 })
+  const handled: Array<{ ids: string[]; at: number }> = []
+  await fx.run({
+    lingerMs: 150,
+    consumer: consumerOf(spec, (batch) => Promise.resolve(void handled.push({ ids: ids(batch), at: performance.now() }))),
+  })
+  await sleep(300) // idle first: the pull is open and waiting
+  // Five events 20 ms apart: without a linger each would be a batch of its own (the test above).
+  const sentAt = performance.now()
+  const trickled: string[] = []
+  for (let i = 0; i < 5; i++) {
+    trickled.push(...(await publishOrders(fx, 1)).map((e) => e.id))
+    await sleep(20)
+  }
+  await eventually(() => (handled.flatMap((b) => b.ids).length === 5 ? true : undefined), 5_000, 'the five handled')
+  t.same(handled.map((b) => b.ids), [trickled], 'one batch for the five')
+  const waited = handled[0]!.at - sentAt
+  t.ok(waited >= 140 && waited < 1_000, `the batch started after the linger (${waited.toFixed(0)} ms after the first publish)`)
+
+  const loneAt = performance.now()
+  const [lone] = await publishOrders(fx, 1)
+  await eventually(() => (handled.length === 2 ? true : undefined), 5_000, 'the lone event handled')
+  t.same(handled[1]!.ids, [lone!.id])
+  const loneWaited = handled[1]!.at - loneAt
+  t.ok(loneWaited >= 140 && loneWaited < 1_000, `the lone event waited out the linger only (${loneWaited.toFixed(0)} ms)`)
+})
+
+void t.test('with a linger, a full batch does not wait', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer({ maxAckPending: 64 })
+  const events = await publishOrders(fx, 8)
+  const handled: Array<{ ids: string[]; at: number }> = []
+  const startedAt = performance.now()
+  await fx.run({
+    concurrency: 1,
+    maxBatch: 4,
+    lingerMs: 5_000,
+    consumer: consumerOf(spec, (batch) => Promise.resolve(void handled.push({ ids: ids(batch), at: performance.now() }))),
+  })
+  await eventually(() => (handled.flatMap((b) => b.ids).length === 8 ? true : undefined), 4_000, 'the backlog handled before the linger is over')
+  t.same(handled.map((b) => b.ids), [events.slice(0, 4).map((e) => e.id), events.slice(4).map((e) => e.id)], 'two full batches')
+  t.ok(handled[1]!.at - startedAt < 4_000, 'neither waited for the linger')
+})
+
+void t.test('a linger that is negative or not a number is refused at start', async (t) => {
+  const fx = await messagingFixture(t)
+  const spec = await fx.consumer()
+  await t.rejects(fx.run({ lingerMs: -1, consumer: consumerOf(spec, () => Promise.resolve()) }), /lingerMs must be a finite number, 0 or more/)
+  await t.rejects(fx.run({ lingerMs: Number.NaN, consumer: consumerOf(spec, () => Promise.resolve()) }), /lingerMs must be a finite number/)
+})
+
 void t.test('a failed batch is handled again one event at a time: the culprit is dead-lettered, its neighbours commit once', async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxAckPending: 20, maxDeliver: 3 })

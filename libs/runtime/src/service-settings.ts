@@ -36,6 +36,13 @@ export function serviceSettings(defaultPort: number) {
      * each event as it comes). @default 64
      */
     CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 256, default: 64 }),
+    /**
+     * How long a consumer's batch waits for company before it starts (a full one starts at once).
+     * Below saturation every event would otherwise be a transaction of its own: at 50 orders/s in
+     * `make bench`, 25 ms took a tenth off the CPU per order (39.2 → 35.4 ms, medians of 3) at
+     * an unchanged end-to-end p99; 0 handles each event as it comes. @default 25
+     */
+    CONSUMER_BATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 25 }),
   }
 }
 

@@ -68,6 +68,7 @@ export async function startServiceWorkers<C extends ServiceConfig>(
           registry,
           concurrency,
           maxBatch: config.CONSUMER_BATCH_SIZE,
+          lingerMs: config.CONSUMER_BATCH_LINGER_MS,
         })
         started.push({ name: `consumer ${spec.durable}`, stop: () => runner.stop() })
       }
