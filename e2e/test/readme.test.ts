@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { startPlatform } from './support/platform.js'
-import { auth, placeOrder, stock, uniqueSku, waitForStatus } from './support/shop.js'
+import { auth, placeOrder, price, stock, uniqueSku, waitForStatus } from './support/shop.js'
 
 // What the README promises, checked against the running platform: a reader who pastes its
 // examples gets what it says.
@@ -12,8 +12,13 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const oneLine = readme.replaceAll(/\s+/g, ' ')
 const p = await startPlatform(t)
 
-t.test('README: an unknown SKU fails INVALID_ORDER, a stocked but short one OUT_OF_STOCK', async (t) => {
-  const unknown = await waitForStatus(p, await placeOrder(p, { sku: uniqueSku('never-heard-of') }), ['FAILED'])
+t.test('README: an unpriced SKU is refused, a priced but unknown one fails INVALID_ORDER, a stocked but short one OUT_OF_STOCK', async (t) => {
+  const unpriced = uniqueSku('unpriced')
+  await t.rejects(placeOrder(p, { sku: unpriced }), /placing an order: 422 .*SKU_NOT_PRICED/)
+  const neverHeardOf = uniqueSku('never-heard-of')
+  await price(p, neverHeardOf, [{ currency: 'EUR', unitPrice: 1250 }])
+  await t.rejects(placeOrder(p, { sku: neverHeardOf, currency: 'USD' }), /placing an order: 422 .*CURRENCY_NOT_SOLD/)
+  const unknown = await waitForStatus(p, await placeOrder(p, { sku: neverHeardOf }), ['FAILED'])
   const shortSku = uniqueSku('short')
   await stock(p, shortSku, 1)
   const short = await waitForStatus(p, await placeOrder(p, { sku: shortSku, quantity: 2 }), ['FAILED'])
@@ -22,7 +27,8 @@ t.test('README: an unknown SKU fails INVALID_ORDER, a stocked but short one OUT_
   t.equal(short.failure?.reason, 'OUT_OF_STOCK')
 
   const said = /Stock a SKU before ordering it\.(.*?):/.exec(oneLine)?.[1] ?? ''
-  t.match(said, new RegExp(`\`${unknown.failure?.reason}\` \\("The order names items we do not sell"\\) when it names a SKU the warehouse has never heard of`))
+  t.match(said, new RegExp(`\`${unknown.failure?.reason}\` \\("The order names items we do not sell"\\) when it names a priced SKU the warehouse has never heard of`))
+  t.match(oneLine, /Price a SKU before ordering it: .* refused at once \(422 `SKU_NOT_PRICED`, `CURRENCY_NOT_SOLD`/)
   t.match(said, new RegExp(`\`${short.failure?.reason}\` when the SKU is stocked but short`))
 })
 
@@ -34,7 +40,7 @@ t.test("README: the error example is the API's real problem document", async (t)
     method: 'POST',
     url: '/v1/orders',
     headers: auth(p),
-    payload: { customerId: 'c-42', email: 'ada@example.com', currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 0, unitPrice: 1250 }] },
+    payload: { customerId: 'c-42', email: 'ada@example.com', currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 0 }], payment: { method: 'card', token: 'tok_visa' } },
   })
   t.equal(res.statusCode, 400)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
@@ -64,7 +70,7 @@ t.test('README: the idempotency example makes a new key each time it is pasted',
       method: 'POST',
       url: '/v1/orders',
       headers: { ...p.tb.order.auth(['orders:write'], { sub: 'dev-user' }), 'idempotency-key': key },
-      payload: { customerId: `c-${randomUUID().slice(0, 8)}`, email: 'ada@example.com', currency: 'EUR', items: [{ sku, quantity: 1, unitPrice: 1250 }], payment: { method: 'card', token: 'tok_visa' } },
+      payload: { customerId: `c-${randomUUID().slice(0, 8)}`, email: 'ada@example.com', currency: 'EUR', items: [{ sku, quantity: 1 }], payment: { method: 'card', token: 'tok_visa' } },
     })
     t.equal(res.statusCode, 202)
     t.equal(res.headers['idempotent-replayed'], undefined)

@@ -7,7 +7,7 @@ import { Counter, Trend } from 'k6/metrics'
 import { BASE_URL, INVENTORY_URL, apiParams, checks, numberEnv } from './config.js'
 
 /**
- * @typedef {{ sku: string, quantity: number, unitPrice: number }} OrderLine
+ * @typedef {{ sku: string, quantity: number, unitPrice?: number }} OrderLine
  * @typedef {{ customerId: string, email: string, currency: string, items: OrderLine[], payment: { method: 'card', token: string } }} OrderBody
  * @typedef {{ id: string, status: string, body: OrderBody, sentAt: number }} PlacedOrder
  */
@@ -39,7 +39,10 @@ const declined = new Counter('orders_declined')
 const unexpected = new Counter('orders_unexpected_outcome')
 const timedOut = new Counter('orders_timed_out')
 
-/** setup(): sets every SKU's stock on hand, creating the SKU the first time. */
+/**
+ * setup(): sets every SKU's stock on hand (creating the SKU the first time) and its price list,
+ * then waits until the order service prices orders from those lists.
+ */
 export function stockSkus() {
   for (const sku of SKUS) {
     const body = JSON.stringify({ set: STOCK_PER_SKU, reason: 'k6 load test stock' })
@@ -47,7 +50,27 @@ export function stockSkus() {
     const ok = check(res, { 'stock: status 200 or 201': (r) => r.status === 200 || r.status === 201 })
     // Without stock every order fails OUT_OF_STOCK: the numbers would measure nothing.
     if (!ok) exec.test.abort(`stocking ${sku} failed: ${res.status} ${typeof res.body === 'string' ? res.body : ''}`)
+    const prices = JSON.stringify({ prices: [{ currency: 'EUR', unitPrice: priceOf(sku) }] })
+    const priced = http.put(`${INVENTORY_URL}/v1/inventory/${sku}/prices`, prices, apiParams('price_sku'))
+    if (!check(priced, { 'price: status 200': (r) => r.status === 200 })) exec.test.abort(`pricing ${sku} failed: ${priced.status}`)
   }
+  waitUntilPriced()
+}
+
+/**
+ * The lists reach the order service by events. A probe that names every SKU at a unit price of 0
+ * is refused either way, so it places nothing: 422 SKU_NOT_PRICED while a list is still on its
+ * way, 409 PRICE_MISMATCH once every SKU has its list.
+ */
+function waitUntilPriced() {
+  const probe = JSON.stringify({ ...buildOrder(), items: SKUS.map((sku) => ({ sku, quantity: 1, unitPrice: 0 })) })
+  for (let i = 0; i < 100; i++) {
+    const res = http.post(`${BASE_URL}/v1/orders`, probe, apiParams('price_probe'))
+    if (res.status === 409) return
+    if (res.status !== 422) exec.test.abort(`waiting for prices: unexpected ${res.status} ${typeof res.body === 'string' ? res.body : ''}`)
+    sleep(0.1)
+  }
+  exec.test.abort('the order service did not have the price lists after 10 s')
 }
 
 /** One iteration of every script: place an order, and follow a sample of them. */
@@ -65,6 +88,7 @@ export function buildOrder() {
     customerId: `load-customer-${customer}`,
     email: `load-customer-${customer}@example.com`,
     currency: 'EUR',
+    // The price shown to the customer: the order service checks it against the SKU's list.
     items: skus.map((sku) => ({ sku, quantity: randomInt(1, 3), unitPrice: priceOf(sku) })),
     payment: { method: 'card', token: Math.random() < DECLINE_RATE ? 'tok_decline' : 'tok_visa' },
   }

@@ -11,7 +11,13 @@ export const auth = (p: Platform) => p.tb.order.auth(ALL_ROLES)
 /** A SKU no other test uses. */
 export const uniqueSku = (label: string) => `E2E-${label}-${randomUUID().slice(0, 8)}`.toUpperCase()
 
-/** Sets a SKU's units on hand and returns the count, for the consistency check's `stockBefore`. */
+/** What every SKU a test stocks costs, unless it prices it otherwise. */
+export const UNIT_PRICE = 1250
+
+/**
+ * Sets a SKU's units on hand and prices it at {@link UNIT_PRICE} EUR (see {@link price}); returns
+ * the count, for the consistency check's `stockBefore`.
+ */
 export async function stock(p: Platform, sku: string, units: number): Promise<number> {
   const res = await p.tb.inventory.app.inject({
     method: 'PUT',
@@ -20,13 +26,35 @@ export async function stock(p: Platform, sku: string, units: number): Promise<nu
     payload: { set: units, reason: 'end-to-end test stock' },
   })
   if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`stocking ${sku}: ${res.statusCode} ${res.body}`)
+  await price(p, sku, [{ currency: 'EUR', unitPrice: UNIT_PRICE }])
   return units
+}
+
+/**
+ * Sets a SKU's price list through the inventory API and waits until the order service has it
+ * (the list reaches it by the inventory's SkuPriced event), so the next order is priced from it.
+ */
+export async function price(p: Platform, sku: string, prices: readonly { currency: string; unitPrice: number }[]): Promise<void> {
+  const res = await p.tb.inventory.app.inject({ method: 'PUT', url: `/v1/inventory/${sku}/prices`, headers: auth(p), payload: { prices } })
+  if (res.statusCode !== 200) throw new Error(`pricing ${sku}: ${res.statusCode} ${res.body}`)
+  const { version } = res.json<{ version: number }>()
+  await eventually(
+    async () => {
+      const [row] = await p.tb.order.orm.em.fork().execute<{ version: number }[]>('select version from price_lists where sku = ?', [sku])
+      return row && row.version >= version ? true : undefined
+    },
+    `the order service has ${sku}'s price list ${version}`,
+    10_000,
+  )
 }
 
 export interface OrderRequest {
   sku: string
   quantity?: number
+  /** Sent only when given: the order service prices lines from the SKU's price list. */
   unitPrice?: number
+  /** @default EUR */
+  currency?: string
   token?: string
   email?: string
   /** Extra request headers, e.g. `traceparent`. */
@@ -42,8 +70,8 @@ export async function placeOrder(p: Platform, o: OrderRequest): Promise<string> 
     payload: {
       customerId: 'c-e2e',
       email: o.email ?? 'ada@example.com',
-      currency: 'EUR',
-      items: [{ sku: o.sku, quantity: o.quantity ?? 1, unitPrice: o.unitPrice ?? 1250 }],
+      currency: o.currency ?? 'EUR',
+      items: [{ sku: o.sku, quantity: o.quantity ?? 1, ...(o.unitPrice === undefined ? {} : { unitPrice: o.unitPrice }) }],
       shippingAddress: { name: 'Ada Lovelace', line1: '1 Analytical Way', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
       payment: { method: 'card', token: o.token ?? 'tok_visa' },
     },

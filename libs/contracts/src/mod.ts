@@ -30,6 +30,8 @@ export {
   CommitStock,
   ReleaseStock,
   ReserveStock,
+  SkuPrice,
+  SkuPriced,
   StockCommitted,
   StockRejected,
   StockReleased,

@@ -7,4 +7,6 @@ export const InventoryErrors = defineErrors({
   STOCK_BELOW_RESERVED: { status: 409, title: 'Stock on hand cannot drop below what is reserved' },
   STOCK_ABOVE_LIMIT: { status: 409, title: 'Stock on hand cannot exceed 1,000,000,000 units' },
   INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor' },
+  PRICE_LIST_NOT_FOUND: { status: 404, title: 'The SKU has no price list' },
+  DUPLICATE_CURRENCY: { status: 400, title: 'A price list names a currency more than once' },
 })

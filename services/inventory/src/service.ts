@@ -9,17 +9,19 @@ import { inventoryEntities } from './entities/entities.js'
 import { startExpiryWorker } from './expiry/expiry-worker.js'
 import { inventoryMetrics } from './inventory.metrics.js'
 import { inventoryRoutes } from './routes/inventory.routes.js'
+import { priceRoutes } from './routes/prices.routes.js'
 import { SERVICE_NAME } from './service-info.js'
 
-/** The inventory service: its settings, tables, API, consumers and expiry worker. */
+/** The inventory service: its settings, tables, API (stock, prices, reservations), consumers and expiry worker. */
 export const inventoryService = defineService({
   name: SERVICE_NAME,
   configSchema: InventoryConfigSchema,
   entities: inventoryEntities,
   migrationsPath: new URL('./migrations', import.meta.url),
-  openapi: { title: 'Orderflow inventory API', description: 'Stock per SKU and reservations per order.' },
-  routes: (app, { orm }) => {
+  openapi: { title: 'Orderflow inventory API', description: 'Stock and prices per SKU, reservations per order.' },
+  routes: (app, { orm, outbox }) => {
     void app.register(protectedRoutes(inventoryRoutes, { orm }), { prefix: '/v1' })
+    void app.register(protectedRoutes(priceRoutes, { orm, outbox }), { prefix: '/v1' })
   },
   consumers: [
     {

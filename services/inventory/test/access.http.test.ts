@@ -4,13 +4,16 @@ import { accessMatrix, testAccess, type AccessRow, type AccessTable } from '@ord
 import { inventoryTestbed, sku } from './testbed.js'
 
 // Every route of the inventory service × every kind of caller, from the app's own route table:
-// a route added without a row here fails the first test. Stock is staff business: customers
-// have no access to it.
+// a route added without a row here fails the first test. Stock and prices are staff business:
+// customers have no access to them.
 const tb = await inventoryTestbed(t)
 const own = `c-${randomUUID().slice(0, 8)}`
 const other = `c-${randomUUID().slice(0, 8)}`
 const stocked = sku('ACCESS')
 await tb.seed(stocked, 5)
+const priced = sku('ACCESS')
+const prices = { prices: [{ currency: 'EUR', unitPrice: 1250 }] }
+await tb.app.inject({ method: 'PUT', url: `/v1/inventory/${priced}/prices`, headers: tb.auth(['inventory:write']), payload: prices })
 
 const read = (url: string, staff = 200): AccessRow => ({
   roles: ['inventory:read', 'inventory:write'],
@@ -26,6 +29,12 @@ const table: AccessTable = {
   'PUT /v1/inventory/:sku': {
     roles: ['inventory:write'],
     request: () => ({ url: `/v1/inventory/${stocked}`, payload: { adjust: 1, reason: 'found one' } }),
+    expect: { 'wrong role': 403, 'customer own': 403, 'customer other': 403, staff: 200 },
+  },
+  'GET /v1/inventory/:sku/prices': read(`/v1/inventory/${priced}/prices`),
+  'PUT /v1/inventory/:sku/prices': {
+    roles: ['inventory:write'],
+    request: () => ({ url: `/v1/inventory/${priced}/prices`, payload: prices }),
     expect: { 'wrong role': 403, 'customer own': 403, 'customer other': 403, staff: 200 },
   },
 }

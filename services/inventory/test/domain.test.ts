@@ -1,4 +1,6 @@
 import t from 'tap'
+import { SkuPriced } from '@orderflow/contracts'
+import { byCurrency, MAX_PRICES, repeatedCurrency } from '../src/domain/price-list.js'
 import { mergeLines, planReservation, type StockLevel } from '../src/domain/reservation-plan.js'
 import { isClosed } from '../src/domain/reservation-status.js'
 import { applyStockChange } from '../src/domain/stock-change.js'
@@ -75,4 +77,16 @@ t.test('released and expired holds are closed', async (t) => {
   t.notOk(isClosed('RESERVED'))
   t.notOk(isClosed('COMMITTED'))
   t.notOk(isClosed('REJECTED'))
+})
+
+t.test('a price list names each currency once, and is kept by currency code', async (t) => {
+  t.equal(repeatedCurrency([]), undefined)
+  t.equal(repeatedCurrency([{ currency: 'EUR', unitPrice: 1 }, { currency: 'USD', unitPrice: 1 }]), undefined)
+  t.equal(repeatedCurrency([{ currency: 'EUR', unitPrice: 1 }, { currency: 'USD', unitPrice: 1 }, { currency: 'EUR', unitPrice: 2 }]), 'EUR')
+  t.same(byCurrency([{ currency: 'USD', unitPrice: 2 }, { currency: 'CHF', unitPrice: 3 }, { currency: 'EUR', unitPrice: 1 }]), [
+    { currency: 'CHF', unitPrice: 3 },
+    { currency: 'EUR', unitPrice: 1 },
+    { currency: 'USD', unitPrice: 2 },
+  ])
+  t.equal(MAX_PRICES, Reflect.get(SkuPriced.data.properties.prices, 'maxItems'), 'the API takes no longer a list than the event may carry')
 })

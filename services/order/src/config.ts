@@ -20,6 +20,8 @@ export const OrderConfigSchema = Type.Object({
   SAGA_DEADLINE_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
   /** Whether this process runs the deadline sweep (any number of replicas may). @default true */
   SAGA_DEADLINE_WORKER_ENABLED: Type.Boolean({ default: true }),
+  /** How long intake uses a SKU's price list before reading it again from the database. @default 1000 */
+  PRICE_CACHE_TTL_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1_000 }),
 })
 
 export type OrderConfig = Static<typeof OrderConfigSchema> & ServiceConfig

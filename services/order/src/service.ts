@@ -6,6 +6,7 @@ import { orderEntities } from './entities/entities.js'
 import { startIdempotencyJanitor } from './idempotency/idempotency-janitor.js'
 import { orderMetrics } from './order.metrics.js'
 import { orderRoutes } from './routes/orders.routes.js'
+import { priceBook } from './catalog/price-book.js'
 import { countInFlight } from './saga/count-in-flight.js'
 import { startDeadlineSweep } from './saga/saga-deadlines.js'
 import { sagaReplies, sagaReplySpecs } from './saga/saga-replies.consumer.js'
@@ -39,6 +40,7 @@ export const orderService = defineService({
         // Registered with the API so /metrics shows the saga gauges even where no worker runs.
         sagaMetrics: sagaMetrics(registry, () => countInFlight(db)),
         timings: sagaTimings(config),
+        prices: priceBook({ db, ttlMs: config.PRICE_CACHE_TTL_MS }),
       }),
       { prefix: '/v1' },
     )

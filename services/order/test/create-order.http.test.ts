@@ -1,7 +1,8 @@
 import t from 'tap'
 import { checkEvent } from '@orderflow/contracts'
 import { TEST_JWT_SECRETS } from '@orderflow/testing'
-import { orderBody, orderTestbed } from './testbed.js'
+import { writePriceLists } from '../src/catalog/price-lists.sql.js'
+import { orderBody, orderTestbed, priceItems } from './testbed.js'
 
 const tb = await orderTestbed(t)
 const writer = tb.auth(['orders:write'])
@@ -65,28 +66,54 @@ t.test('202: the order, its items, timeline, its saga, order.created and Reserve
   if (reserve?.check.ok) t.same(reserve.check.event.data, { orderId: body.id, items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] })
 })
 
-t.test('an order without payment details is accepted and fails at once: INVALID_ORDER, nothing reserved', async (t) => {
+t.test('an order without payment details is refused by the schema; nothing is stored', async (t) => {
+  const before = await countRows('orders')
   const res = await post(orderBody({ payment: undefined }))
+  t.equal(res.statusCode, 400)
+  const problem = res.json<{ code: string; errors: { field: string }[] }>()
+  t.equal(problem.code, 'VALIDATION_FAILED')
+  t.ok(problem.errors.some((e) => /payment/.test(e.field) || /payment/.test(JSON.stringify(e))), `names payment (${JSON.stringify(problem.errors)})`)
+  t.equal(await countRows('orders'), before)
+})
+
+t.test('prices come from the price list: an order without unit prices is priced from it', async (t) => {
+  const res = await post(orderBody({ items: [{ sku: 'SKU-1', quantity: 3 }, { sku: 'SKU-2', quantity: 1 }] }))
   t.equal(res.statusCode, 202)
-  const body = res.json<{ id: string; links: { self: string } }>()
-  const message = 'The order has no payment details, so it cannot be paid.'
-  t.match(body, { status: 'FAILED', failure: { reason: 'INVALID_ORDER', message }, timeline: [{ type: 'CREATED' }, { type: 'FAILED', detail: message }] })
-  const stored = await tb.app.inject({ method: 'GET', url: body.links.self, headers: tb.auth(['orders:read']) })
-  t.same(stored.json(), body)
-  const [saga] = await tb.orm.em.fork().execute<{ state: string; deadline_at: string | null; progress: unknown }[]>(
-    'select state, deadline_at, progress from sagas where order_id = ?',
-    [body.id],
-  )
-  t.same(saga, { state: 'FAILED', deadline_at: null, progress: { failureReason: 'INVALID_ORDER', failureMessage: message } })
-  const outbox = await tb.orm.em.fork().execute<{ subject: string; payload: { data: unknown } }[]>(
-    `select subject, payload from outbox where payload->>'subject' = ? order by seq`,
-    [body.id],
-  )
-  t.same(
-    outbox.map((m) => m.subject),
-    ['order.evt.created', 'order.evt.saga.failed'],
-  )
-  t.same(outbox[1]?.payload.data, { orderId: body.id, reason: 'INVALID_ORDER', message })
+  t.match(res.json(), { totalAmount: 3 * 1250 + 999, items: [{ sku: 'SKU-1', unitPrice: 1250, lineTotal: 3750 }, { sku: 'SKU-2', unitPrice: 999, lineTotal: 999 }] })
+})
+
+t.test('an order is refused, and nothing stored, for an unpriced SKU, a currency not sold or a unit price that differs', async (t) => {
+  await priceItems(tb, orderBody({ currency: 'USD', items: [{ sku: 'SKU-USD', quantity: 1, unitPrice: 500 }] }))
+  await priceItems(tb, orderBody({ items: [{ sku: 'SKU-GONE', quantity: 1, unitPrice: 1 }] }))
+  await writePriceLists([{ sku: 'SKU-GONE', version: 99, prices: [] }]).execute(tb.ctx.db) // no longer sold
+  const before = await countRows('orders')
+  const cases: Array<[string, Record<string, unknown>, number, Record<string, unknown>]> = [
+    ['a SKU without a price list', orderBody({ items: [{ sku: 'SKU-1', quantity: 1 }, { sku: 'NEVER-PRICED', quantity: 1 }, { sku: 'NEVER-PRICED', quantity: 2 }] }), 422, { code: 'SKU_NOT_PRICED', skus: ['NEVER-PRICED'] }],
+    ['a SKU whose list is empty', orderBody({ items: [{ sku: 'SKU-GONE', quantity: 1 }] }), 422, { code: 'SKU_NOT_PRICED', skus: ['SKU-GONE'] }],
+    ['a currency the SKUs are not sold in', orderBody({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1 }, { sku: 'SKU-USD', quantity: 1 }] }), 422, { code: 'CURRENCY_NOT_SOLD', currency: 'EUR', skus: ['SKU-USD'] }],
+    ['a unit price that differs', orderBody({ items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 1 }, { sku: 'SKU-2', quantity: 1, unitPrice: 999 }] }), 409, { code: 'PRICE_MISMATCH', mismatches: [{ sku: 'SKU-1', sent: 1, listed: 1250 }] }],
+  ]
+  for (const [name, body, status, problem] of cases) {
+    const res = await post(body)
+    t.equal(res.statusCode, status, name)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem+json`)
+    t.match(res.json(), problem, name)
+  }
+  t.equal(await countRows('orders'), before, 'no order was stored')
+  const usd = await post(orderBody({ currency: 'USD', items: [{ sku: 'SKU-USD', quantity: 2 }] }))
+  t.equal(usd.statusCode, 202, 'in the currency it is sold in, the SKU sells')
+  t.match(usd.json(), { totalAmount: 1000 })
+})
+
+t.test('a new price list reaches intake once the cached one has expired (PRICE_CACHE_TTL_MS)', async (t) => {
+  const fast = await orderTestbed(t, { PRICE_CACHE_TTL_MS: '100' })
+  const place = () =>
+    fast.app.inject({ method: 'POST', url: '/v1/orders', headers: { 'content-type': 'application/json', ...fast.auth(['orders:write']) }, payload: JSON.stringify(orderBody({ items: [{ sku: 'SKU-1', quantity: 1 }] })) })
+  t.match((await place()).json(), { totalAmount: 1250 })
+  await writePriceLists([{ sku: 'SKU-1', version: 2, prices: [{ currency: 'EUR', unitPrice: 1300 }] }]).execute(fast.ctx.db)
+  await writePriceLists([{ sku: 'SKU-1', version: 1, prices: [{ currency: 'EUR', unitPrice: 1 }] }]).execute(fast.ctx.db) // older: ignored
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.match((await place()).json(), { totalAmount: 1300 }, 'the newer list, not the older one written after it')
 })
 
 t.test('a shipping address is stored with the order', async (t) => {
@@ -135,12 +162,14 @@ t.test('400 names each invalid field and stores nothing', async (t) => {
 
 t.test('a total beyond the exact integer range is refused', async (t) => {
   const items = Array.from({ length: 100 }, (_, i) => ({ sku: `S${i}`, quantity: 1000, unitPrice: 100_000_000_000 }))
+  await priceItems(tb, orderBody({ items }))
   const res = await post(orderBody({ items }))
   t.equal(res.statusCode, 400)
   t.match(res.json(), { code: 'ORDER_TOTAL_TOO_LARGE' })
 })
 
 t.test('a total beyond what order.created carries (10^11) is refused, and one of exactly 10^11 is a valid event', async (t) => {
+  await priceItems(tb, orderBody({ items: [{ sku: 'A', quantity: 1, unitPrice: 100_000_000_000 }, { sku: 'B', quantity: 1, unitPrice: 1 }] }))
   const before = await countRows('orders')
   // Once a 500: the API took totals up to 9·10^15, the event contract stops at 10^11.
   for (const items of [[{ sku: 'A', quantity: 10, unitPrice: 100_000_000_000 }], [{ sku: 'A', quantity: 1, unitPrice: 100_000_000_000 }, { sku: 'B', quantity: 1, unitPrice: 1 }]]) {

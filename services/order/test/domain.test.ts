@@ -66,3 +66,17 @@ t.test('request hashes ignore key order but not values', async (t) => {
   t.not(requestHash('op', { a: 1 }), requestHash('op', { a: 2 }))
   t.not(requestHash('op1', { a: 1 }), requestHash('op2', { a: 1 }))
 })
+
+t.test('priceLines: unpriced SKUs first, then currencies not sold, then unit prices that differ; each SKU named once', async (t) => {
+  const { priceLines } = await import('../src/domain/pricing.js')
+  const lists = new Map([
+    ['A', [{ currency: 'EUR', unitPrice: 100 }]],
+    ['B', [{ currency: 'USD', unitPrice: 7 }]],
+    ['GONE', []],
+  ])
+  t.same(priceLines('EUR', [{ sku: 'A', quantity: 2 }], lists), { ok: true, items: [{ sku: 'A', quantity: 2, unitPrice: 100 }] })
+  t.same(priceLines('EUR', [{ sku: 'A', quantity: 1, unitPrice: 100 }], lists), { ok: true, items: [{ sku: 'A', quantity: 1, unitPrice: 100 }] }, 'a matching price is fine')
+  t.same(priceLines('EUR', [{ sku: 'B', quantity: 1 }, { sku: 'X', quantity: 1 }, { sku: 'X', quantity: 1 }, { sku: 'GONE', quantity: 1 }], lists), { ok: false, problem: 'SKU_NOT_PRICED', skus: ['X', 'GONE'] })
+  t.same(priceLines('EUR', [{ sku: 'B', quantity: 1, unitPrice: 1 }, { sku: 'A', quantity: 1, unitPrice: 1 }], lists), { ok: false, problem: 'CURRENCY_NOT_SOLD', skus: ['B'] })
+  t.same(priceLines('EUR', [{ sku: 'A', quantity: 1, unitPrice: 99 }], lists), { ok: false, problem: 'PRICE_MISMATCH', mismatches: [{ sku: 'A', sent: 99, listed: 100 }] })
+})

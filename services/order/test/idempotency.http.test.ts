@@ -116,9 +116,9 @@ t.test('an expired key is forgotten: the request runs again', async (t) => {
 
 t.test('a failed request frees its key for a corrected retry', async (t) => {
   const key = randomUUID()
-  const tooLarge = Array.from({ length: 100 }, (_, i) => ({ sku: `S${i}`, quantity: 1000, unitPrice: 100_000_000_000 }))
-  const failed = await post(orderBody({ customerId: 'freed', items: tooLarge }), key)
-  t.equal(failed.statusCode, 400)
+  const failed = await post(orderBody({ customerId: 'freed', items: [{ sku: 'NOT-PRICED', quantity: 1 }] }), key)
+  t.equal(failed.statusCode, 422)
+  t.match(failed.json(), { code: 'SKU_NOT_PRICED' })
   const retried = await post(orderBody({ customerId: 'freed' }), key)
   t.equal(retried.statusCode, 202, 'the key was released, so another body is fine')
   t.equal(await ordersOf('freed'), 1)

@@ -3,9 +3,8 @@ import t from 'tap'
 import { refusedForSomeRow } from '../src/repositories/intake-writes.js'
 import { sql } from 'kysely'
 import { insertPlacedOrders, storePlacedOrders } from '../src/repositories/place-order.sql.js'
-import type { CreateOrderBody } from '../src/routes/orders.schemas.js'
-import { placeOrder } from '../src/use-cases/place-order.js'
-import { orderBody, orderTestbed } from './testbed.js'
+import { placeOrder, type PricedOrder } from '../src/use-cases/place-order.js'
+import { orderBody, orderTestbed, priceItems } from './testbed.js'
 
 const tb = await orderTestbed(t)
 const TIMINGS = { stepTimeoutMs: 10_000, giveUpAfterMs: 300_000 }
@@ -35,6 +34,7 @@ async function statementCounts(): Promise<Record<'claim' | 'store', { statements
 t.test('orders posted at once are stored by fewer statements, each as its 202 said, keys and all', async (t) => {
   const customerId = `burst-${randomUUID()}`
   const keys = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? randomUUID() : undefined))
+  for (let i = 0; i < 40; i++) await priceItems(tb, orderBody({ items: [{ sku: `SKU-${i}`, quantity: 1, unitPrice: 100 + i }] }))
   const responses = await Promise.all(
     keys.map((key, i) =>
       tb.app.inject({
@@ -85,7 +85,7 @@ t.test('orders posted at once are stored by fewer statements, each as its 202 sa
 
 t.test('a batch PostgreSQL refuses stores none of its orders, and says the data was at fault', async (t) => {
   const customerId = `refused-${randomUUID()}`
-  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as CreateOrderBody, 'batcher', TIMINGS) }))
+  const batch = [1, 2, 3].map(() => ({ placed: placeOrder(orderBody({ customerId }) as unknown as PricedOrder, 'batcher', TIMINGS) }))
   // The API's schema and the event's contract would refuse this; here it reaches the database,
   // whose column holds 200 characters.
   const tooLong = batch[1]!.placed.order as { createdBy: string }
@@ -123,7 +123,7 @@ t.test('a keyed store finds its keys by primary key, not by reading the whole ke
   )
   await tb.orm.em.fork().execute('analyze idempotency_keys')
   const batch = [1, 2, 3].map((n) => ({
-    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as CreateOrderBody, 'plan-owner', TIMINGS),
+    placed: placeOrder(orderBody({ customerId: `plan-${n}` }) as unknown as PricedOrder, 'plan-owner', TIMINGS),
     keyed: { ref: { owner: 'plan-owner', key: `k-${n}` }, response: { body: { n }, location: `/v1/orders/${n}` } },
   }))
   const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) ${storePlacedOrders(batch)}`.execute(tb.orm.em.fork().getKysely())

@@ -5,8 +5,7 @@ import { initTracing } from '@orderflow/telemetry'
 import { orderBody, orderTestbed } from './testbed.js'
 import { eventually } from '@orderflow/testing/service'
 import { insertPlacedOrders } from '../src/repositories/place-order.sql.js'
-import type { CreateOrderBody } from '../src/routes/orders.schemas.js'
-import { placeOrder } from '../src/use-cases/place-order.js'
+import { placeOrder, type PricedOrder } from '../src/use-cases/place-order.js'
 
 // The SDK makes spans real, so the request's trace id can be followed into JetStream.
 const tracing = initTracing({ serviceName: 'order-test' })
@@ -49,7 +48,7 @@ t.test("each order's messages are published right after its commit, by the proce
 t.test('a committed order whose messages were never published (a crash) is swept by the relay', async (t) => {
   const before = await countCreated()
   // Committed as intake commits it, and then the process died before publishing.
-  const placed = placeOrder(orderBody() as unknown as CreateOrderBody, 'crasher', { stepTimeoutMs: 10_000, giveUpAfterMs: 300_000 })
+  const placed = placeOrder(orderBody() as unknown as PricedOrder, 'crasher', { stepTimeoutMs: 10_000, giveUpAfterMs: 300_000 })
   await insertPlacedOrders(tb.ctx.db, [{ placed }])
   await tb.orm.em.fork().execute(`update outbox set created_at = now() - interval '1 minute' where payload->>'subject' = ?`, [placed.order.id])
   await new Promise((r) => setTimeout(r, 400))

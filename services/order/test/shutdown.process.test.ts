@@ -3,12 +3,14 @@ import { once } from 'node:events'
 import { request, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import t from 'tap'
+import { openSqlDb } from '@orderflow/db'
 import { createTopology, connectBus, provision } from '@orderflow/messaging'
 import { createLogger } from '@orderflow/telemetry'
 import { connectTestNats, deleteStreamsAfter, mintToken, randomNamespace, TEST_JWT_SECRETS, TEST_NATS_URL } from '@orderflow/testing'
 import { serviceProvisionPlan } from '@orderflow/runtime'
 import { orderService } from '../src/service.js'
 import { migratedDatabase } from '@orderflow/testing/service'
+import { writePriceLists } from '../src/catalog/price-lists.sql.js'
 import { orderBody } from './testbed.js'
 
 // The real entry point in a child process: SIGTERM while a request is being received.
@@ -22,6 +24,13 @@ async function freePort(): Promise<number> {
 }
 
 const url = await migratedDatabase(t, orderService)
+// The order below is priced from the list the inventory would have sent.
+const seed = openSqlDb({ url, poolSize: 1, logger: createLogger({ serviceName: 't', level: 'silent' }) })
+await writePriceLists([
+  { sku: 'SKU-1', version: 1, prices: [{ currency: 'EUR', unitPrice: 1250 }] },
+  { sku: 'SKU-2', version: 1, prices: [{ currency: 'EUR', unitPrice: 999 }] },
+]).execute(seed)
+await seed.destroy()
 const namespace = randomNamespace()
 const topology = createTopology(namespace)
 deleteStreamsAfter(t, await connectTestNats(t), ...topology.streams().map((s) => s.name))

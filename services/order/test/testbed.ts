@@ -29,6 +29,7 @@ import { fulfillmentReplies, inventoryReplies, paymentReplies, sagaReplies } fro
 import { sagaMetrics } from '../src/saga/saga.metrics.js'
 import type { SagaTimings } from '../src/saga/saga.js'
 import { orderService } from '../src/service.js'
+import { readPriceLists, writePriceLists } from '../src/catalog/price-lists.sql.js'
 
 export type OrderConfig = Static<typeof OrderConfigSchema>
 
@@ -36,12 +37,30 @@ interface TestLike {
   teardown(fn: () => unknown): void
 }
 
-/** The order service on a database and NATS namespace of its own; see serviceTestbed. */
-export function orderTestbed(t: TestLike, env: Record<string, string> = {}) {
-  return serviceTestbed(t, orderService, env)
+/**
+ * The order service on a database and NATS namespace of its own; see serviceTestbed. Its price
+ * lists hold {@link orderBody}'s SKUs at its prices; `priceItems` adds what a test orders besides.
+ */
+export async function orderTestbed(t: TestLike, env: Record<string, string> = {}) {
+  const tb = await serviceTestbed(t, orderService, env)
+  await priceItems(tb, orderBody())
+  return tb
 }
 
 export type OrderTestbed = Awaited<ReturnType<typeof orderTestbed>>
+
+/**
+ * Writes price lists (as the inventory's SkuPriced events would) that sell an order body's items
+ * in its currency at the unit prices it carries; a SKU already listed gets a newer list.
+ */
+export async function priceItems(tb: Pick<OrderTestbed, 'ctx'>, body: Record<string, unknown>): Promise<void> {
+  const currency = body.currency as string
+  const lines = body.items as Array<{ sku: string; unitPrice: number }>
+  const { rows } = await readPriceLists(lines.map((l) => l.sku)).execute(tb.ctx.db)
+  const versions = new Map(rows.map((r) => [r.sku, r.version]))
+  const lists = lines.map((l) => ({ sku: l.sku, version: (versions.get(l.sku) ?? 0) + 1, prices: [{ currency, unitPrice: l.unitPrice }] }))
+  await writePriceLists(lists).execute(tb.ctx.db)
+}
 
 /** The saga's timings from a testbed's config, as service.ts passes them. */
 export const timingsOf = (tb: OrderTestbed): SagaTimings => ({ stepTimeoutMs: tb.config.SAGA_STEP_TIMEOUT_MS, giveUpAfterMs: tb.config.SAGA_GIVE_UP_MS })

@@ -8,6 +8,7 @@ import { readBusSnapshot, readDeliveryCounters } from './bus-stats.js'
 import { connectDatabaseStats, type DatabaseStats } from './db-stats.js'
 import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
 import { INTAKE_SANDBOX, removeSandbox, sandboxEnv } from './intake-sandbox.js'
+import { BENCH_PRICE, priceSkus } from './price-skus.js'
 import { readMachineInfo } from './machine-info.js'
 import type { BenchOptions } from './options.js'
 import { createOrderApi } from './order-api.js'
@@ -74,6 +75,8 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       log(`stocking ${skus.length} SKUs`)
       for (const sku of skus) await api.setStock(sku, STOCK_UNITS, 'bench stock')
     }
+    log(`pricing ${skus.length} SKUs${pids.has('inventory') ? '' : ' (in the order database: no inventory service runs)'}`)
+    await priceSkus({ api, orderDatabaseUrl: `${pgUrlBase}/${databasePrefix}order`, skus, viaInventory: pids.has('inventory') })
     const outcomes = await listenForOutcomes(
       bus.nc,
       settings.intake
@@ -280,7 +283,7 @@ export function orderBody(n: number, skus: readonly string[]): unknown {
     customerId: `${BENCH_CUSTOMER_PREFIX}${n % 1000}`,
     email: 'bench@example.com',
     currency: 'EUR',
-    items: [{ sku: skus[n % skus.length], quantity: 1 + (n % 3), unitPrice: 1250 }],
+    items: [{ sku: skus[n % skus.length], quantity: 1 + (n % 3), unitPrice: BENCH_PRICE.unitPrice }],
     payment: { method: 'card', token: 'tok_visa' },
   }
 }

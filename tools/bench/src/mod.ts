@@ -19,6 +19,7 @@ export { parseOptions, UsageError } from './options.js'
 export type { BenchOptions } from './options.js'
 export { postgresGroup } from './process-groups.js'
 export { createOrderApi } from './order-api.js'
+export { BENCH_PRICE, priceSkus } from './price-skus.js'
 export type { OrderApi, OrderApiOptions, PlaceOrderResult } from './order-api.js'
 export type {
   BenchMode,

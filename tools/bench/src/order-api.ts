@@ -26,6 +26,8 @@ export interface OrderApi {
   placeOrder(body: unknown, idempotencyKey: string): Promise<PlaceOrderResult>
   /** PUT /v1/inventory/<sku> {set}; throws unless the service accepted it. */
   setStock(sku: string, units: number, reason: string): Promise<void>
+  /** PUT /v1/inventory/<sku>/prices; throws unless the service accepted it. */
+  setPrices(sku: string, prices: readonly { currency: string; unitPrice: number }[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -43,6 +45,15 @@ export function createOrderApi(opts: OrderApiOptions): OrderApi {
     bodyTimeout: timeoutMs,
   })
   const auth = `Bearer ${opts.token}`
+  const put = async (path: string, body: unknown): Promise<void> => {
+    const res = await request(`${opts.inventoryUrl}${path}`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    const text = await res.body.text()
+    if (res.statusCode >= 300) throw new Error(`PUT ${path} answered ${res.statusCode}: ${text.slice(0, 300)}`)
+  }
   return {
     async placeOrder(body, idempotencyKey) {
       try {
@@ -62,15 +73,8 @@ export function createOrderApi(opts: OrderApiOptions): OrderApi {
         return { kind: 'network-error', code: errorCode(error) }
       }
     },
-    async setStock(sku, units, reason) {
-      const res = await request(`${opts.inventoryUrl}/v1/inventory/${encodeURIComponent(sku)}`, {
-        method: 'PUT',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ set: units, reason }),
-      })
-      const text = await res.body.text()
-      if (res.statusCode >= 300) throw new Error(`PUT /v1/inventory/${sku} answered ${res.statusCode}: ${text.slice(0, 300)}`)
-    },
+    setStock: (sku, units, reason) => put(`/v1/inventory/${encodeURIComponent(sku)}`, { set: units, reason }),
+    setPrices: (sku, prices) => put(`/v1/inventory/${encodeURIComponent(sku)}/prices`, { prices }),
     close: () => pool.close(),
   }
 }

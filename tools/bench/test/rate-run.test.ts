@@ -22,6 +22,7 @@ function fakeContext(httpMs: number, sagaMs: number): { ctx: RateRunContext; key
       return { kind: 'accepted', orderId }
     },
     setStock: async () => {},
+    setPrices: async () => {},
     close: async () => {},
   }
   const ctx: RateRunContext = {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { createOrderApi } from '@orderflow/bench'
+import { createOrderApi, priceSkus } from '@orderflow/bench'
 import { ALL_ROLES, auditBooks, readBooks, signDevToken } from '@orderflow/cli'
 import { runChecks } from './checks.js'
 import { createCleanup, type Cleanup } from './cleanup.js'
@@ -76,6 +76,7 @@ async function run(o: ChaosOptions, cleanup: Cleanup): Promise<ChaosResult> {
   const stockBefore: Record<string, number> = { [SCARCE_SKU]: scarceUnits(total) }
   for (const sku of PLENTIFUL_SKUS) stockBefore[sku] = PLENTIFUL_UNITS
   for (const [sku, units] of Object.entries(stockBefore)) await api.setStock(sku, units, 'chaos run stock')
+  await priceSkus({ api, orderDatabaseUrl: `${stack.postgres.urlBase}/orderflow_order`, skus: Object.keys(stockBefore), viaInventory: true })
   const db = openPlatformDb(stack.postgres.urlBase, SERVICE_NAMES, o.log)
   cleanup.add('close the database pools', () => db.close())
 

@@ -16,7 +16,7 @@ export interface OrderBody {
   customerId: string
   email: string
   currency: 'EUR'
-  items: { sku: string; quantity: number; unitPrice: number }[]
+  items: { sku: string; quantity: number }[]
   shippingAddress: { name: string; line1: string; city: string; postalCode: string; country: string }
   payment: { method: 'card'; token: string }
 }
@@ -52,7 +52,8 @@ export function mixedOrder(n: number): MixedOrder {
     customerId: customerIdOf(n),
     email: `chaos-${n}@example.com`,
     currency: 'EUR',
-    items: [{ sku, quantity: kind === 'scarce' ? 1 : 1 + (n % 3), unitPrice: 500 + (n % 7) * 125 }],
+    // No unit price: the order service prices each line from the SKU's price list.
+    items: [{ sku, quantity: kind === 'scarce' ? 1 : 1 + (n % 3) }],
     shippingAddress: { name: 'Ada Lovelace', line1: '1 Analytical Way', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
     payment: { method: 'card', token: kind === 'decline' ? 'tok_decline' : 'tok_visa' },
   }

@@ -24,9 +24,10 @@ const SERVER_CODES = [...Object.values(HttpErrors).filter((e) => e.status < 500)
 const SERVICE_CODES: Record<ServiceName, readonly string[]> = {
   order: [
     'ORDER_NOT_FOUND', 'CUSTOMER_MISMATCH', 'ORDER_NOT_CANCELLABLE', 'ORDER_TOTAL_TOO_LARGE', 'INVALID_CURSOR', 'INVALID_DATE_RANGE', 'IDEMPOTENCY_KEY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED',
+    'SKU_NOT_PRICED', 'CURRENCY_NOT_SOLD', 'PRICE_MISMATCH',
     ...Object.values(DeadLetterErrors).map((e) => e.code),
   ],
-  inventory: ['SKU_NOT_FOUND', 'RESERVATION_NOT_FOUND', 'STOCK_BELOW_RESERVED', 'STOCK_ABOVE_LIMIT', 'INVALID_CURSOR'],
+  inventory: ['SKU_NOT_FOUND', 'RESERVATION_NOT_FOUND', 'STOCK_BELOW_RESERVED', 'STOCK_ABOVE_LIMIT', 'INVALID_CURSOR', 'DUPLICATE_CURRENCY', 'PRICE_LIST_NOT_FOUND'],
   payment: ['PAYMENT_NOT_FOUND'],
   fulfillment: ['SHIPMENT_NOT_FOUND'],
   notification: [],

@@ -4,7 +4,7 @@ import type { RouteFuzz, Seeds } from './seeds.js'
 import { authorization } from './tokens.js'
 import { anyJson, contentType, headerText, integerText, jsonBody, mostly, queryString, sometimes, segment, text, uuidText, type Json } from './values.js'
 
-const sku = (seeds: Seeds) => fc.oneof(fc.constantFrom(...seeds.skus), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/))
+const sku = (seeds: Seeds) => fc.oneof(fc.constantFrom(...seeds.skus, seeds.expensiveSku), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/))
 
 /** Prices near the limits: the once-500 band of totals between 10^11 and 9·10^15 among them. */
 const unitPrice = fc.oneof(
@@ -24,18 +24,19 @@ const address: fc.Arbitrary<Json> = fc.record(
   { requiredKeys: ['name', 'line1', 'city', 'postalCode', 'country'] },
 )
 
-/** A body POST /v1/orders accepts (or refuses only for its total). */
+/** A body POST /v1/orders accepts (or refuses only for its total or its prices). */
 function validOrder(seeds: Seeds): fc.Arbitrary<Json> {
   return fc.record(
     {
       customerId: fc.string({ minLength: 1, maxLength: 100 }),
       email: fc.constantFrom('ada@example.com', 'b.c+tag@example.org', 'x@y.io'),
       currency: fc.constantFrom('EUR', 'USD', 'GBP', 'JPY', 'CHF'),
-      items: fc.array(fc.record({ sku: sku(seeds), quantity: fc.integer({ min: 1, max: 1000 }), unitPrice }), { minLength: 1, maxLength: 5 }),
+      // unitPrice is optional (the price list decides; one sent must match it).
+      items: fc.array(fc.record({ sku: sku(seeds), quantity: fc.integer({ min: 1, max: 1000 }), unitPrice }, { requiredKeys: ['sku', 'quantity'] }), { minLength: 1, maxLength: 5 }),
       shippingAddress: address,
       payment: fc.record({ method: fc.constant('card'), token: fc.constantFrom('tok_visa', 'tok_decline', 'tok_timeout', 'tok_unavailable') }),
     },
-    { requiredKeys: ['customerId', 'email', 'currency', 'items'] },
+    { requiredKeys: ['customerId', 'email', 'currency', 'items', 'payment'] },
   )
 }
 

@@ -1,5 +1,5 @@
 import { SERVICES, type Platform, type ServiceName } from '../platform.js'
-import { auth, ENDED, placeOrder, stock, uniqueSku, waitForStatus } from '../shop.js'
+import { auth, ENDED, placeOrder, price, stock, uniqueSku, waitForStatus } from '../shop.js'
 import type { Seeds } from './seeds.js'
 
 async function nextCursor(p: Platform, service: 'order' | 'inventory', url: string): Promise<string> {
@@ -22,7 +22,12 @@ export async function seedPlatform(p: Platform): Promise<Seeds> {
   const delivered = await placeOrder(p, { sku: a, quantity: 2 })
   const declined = await placeOrder(p, { sku: b, token: 'tok_decline' })
   const outOfStock = await placeOrder(p, { sku: a, quantity: 1_000 })
-  const unknownSku = await placeOrder(p, { sku: uniqueSku('none') })
+  // Priced but never stocked: the inventory has not heard of it.
+  const unstocked = uniqueSku('none')
+  await price(p, unstocked, [{ currency: 'EUR', unitPrice: 1250 }])
+  const unknownSku = await placeOrder(p, { sku: unstocked })
+  const expensiveSku = uniqueSku('expensive')
+  await price(p, expensiveSku, [{ currency: 'EUR', unitPrice: 100_000_000_000 }])
   const cancelled = await placeOrder(p, { sku: b })
   await p.tb.order.app.inject({ method: 'POST', url: `/v1/orders/${cancelled}/cancel`, headers: auth(p), payload: { reason: 'changed my mind' } })
   const orderIds = [delivered, declined, outOfStock, unknownSku, cancelled]
@@ -44,5 +49,5 @@ export async function seedPlatform(p: Platform): Promise<Seeds> {
   }
 
   for (const name of Object.keys(SERVICES) as ServiceName[]) await p.pause(name)
-  return { orderIds: [...orderIds, inFlight], orderCursors, skus, stockCursors, deadLetterSeqs }
+  return { orderIds: [...orderIds, inFlight], orderCursors, skus, expensiveSku, stockCursors, deadLetterSeqs }
 }

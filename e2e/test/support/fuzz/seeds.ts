@@ -7,8 +7,10 @@ export interface Seeds {
   readonly orderIds: readonly string[]
   /** `nextCursor`s of real order lists, with and without filters. */
   readonly orderCursors: readonly string[]
-  /** SKUs with stock. */
+  /** SKUs with stock, priced at 1250 EUR. */
   readonly skus: readonly string[]
+  /** A SKU priced at 10^11 EUR, the most an event carries: its orders reach the total's limit. */
+  readonly expensiveSku: string
   readonly stockCursors: readonly string[]
   /** Sequences of dead letters recorded for the fuzz (some are replayed or deleted on the way). */
   readonly deadLetterSeqs: readonly number[]

@@ -9,6 +9,17 @@ const reason = fc.oneof(fc.string({ minLength: 1, maxLength: 200 }), text)
 /** `set` or `adjust`, with a reason: what PUT /v1/inventory/:sku accepts. */
 const stockChange: fc.Arbitrary<Json> = fc.oneof(fc.record({ set: count, reason }), fc.record({ adjust: count, reason }))
 
+/** What PUT /v1/inventory/:sku/prices accepts, near its limits: codes real and not, prices at the edges, repeats. */
+const priceList: fc.Arbitrary<Json> = fc.record({
+  prices: fc.array(
+    fc.record({
+      currency: fc.oneof(fc.constantFrom('EUR', 'USD', 'JPY', 'ZZZ', 'eur', 'XAU'), fc.string({ maxLength: 4 })),
+      unitPrice: fc.oneof(fc.integer({ min: -1, max: 100_000 }), fc.constantFrom(0, 100_000_000_000, 100_000_000_001, 1.5)),
+    }),
+    { maxLength: 52 },
+  ),
+})
+
 /** Stock cursors: real ones, and forged lists whose one SKU is any text. */
 const stockCursor = (seeds: Seeds) =>
   fc.oneof(
@@ -34,6 +45,17 @@ export function serviceRoutes(seeds: Seeds): RouteFuzz[] {
           headers: type === undefined ? auth : { ...auth, 'content-type': type },
           payload,
         })),
+    },
+    {
+      name: 'PUT and GET /v1/inventory/:sku/prices',
+      runs: 600,
+      request: fc
+        .record({ write: fc.boolean(), auth: authorization(['inventory:write']), sku, type: contentType, payload: jsonBody(priceList) })
+        .map(({ write, auth, sku, type, payload }) =>
+          write
+            ? { service: 'inventory' as const, method: 'PUT' as const, url: `/v1/inventory/${sku}/prices`, headers: type === undefined ? auth : { ...auth, 'content-type': type }, payload }
+            : { service: 'inventory' as const, method: 'GET' as const, url: `/v1/inventory/${sku}/prices`, headers: auth },
+        ),
     },
     {
       name: 'GET /v1/inventory, /v1/inventory/:sku, /v1/inventory/reservations',

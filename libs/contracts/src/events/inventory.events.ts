@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { defineMessage } from '../envelope.js'
 import { Streams } from '../streams.js'
-import { OrderId, Sku } from './common.js'
+import { Currency, MinorUnits, OrderId, Sku } from './common.js'
 
 const stream = Streams.INVENTORY.name
 
@@ -75,4 +75,22 @@ export const StockCommitted = defineMessage({
   subject: 'inventory.evt.committed',
   stream,
   data: Type.Object({ orderId: OrderId }, { additionalProperties: false }),
+})
+
+/** A price in one currency: what one unit of the SKU costs, in that currency's minor units. */
+export const SkuPrice = Type.Object({ currency: Currency, unitPrice: MinorUnits }, { additionalProperties: false })
+
+/**
+ * A SKU's price list, whole, as it is now: the currencies it is sold in and its unit price in
+ * each (an empty list: no longer sold). `version` counts the SKU's price changes from 1, so a
+ * reader that sees an event again, or late, keeps the newest list.
+ */
+export const SkuPriced = defineMessage({
+  type: 'orderflow.inventory.priced.v1',
+  subject: 'inventory.evt.priced',
+  stream,
+  data: Type.Object(
+    { sku: Sku, prices: Type.Array(SkuPrice, { maxItems: 50 }), version: Type.Integer({ minimum: 1 }) },
+    { additionalProperties: false },
+  ),
 })

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox'
-import { Sku } from '@orderflow/contracts'
+import { Sku, SkuPrice, SkuPriced } from '@orderflow/contracts'
+import { MAX_PRICES } from '../domain/price-list.js'
 import { HOLD_STATUSES, LINE_STATUSES, REJECTION_REASONS } from '../domain/reservation-status.js'
 import { MAX_UNITS } from '../domain/stock-change.js'
 
@@ -62,3 +63,24 @@ export const ReservationView = Type.Object({
   items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer(), status: Type.Enum(LINE_STATUSES) })),
 })
 export type ReservationView = Static<typeof ReservationView>
+
+export const PutPricesBody = Type.Object(
+  {
+    prices: Type.Array(SkuPrice, {
+      maxItems: MAX_PRICES,
+      description: 'The whole list, one entry per currency (ISO 4217, unit price in its minor units); it replaces the current one. Empty: no longer sold.',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type PutPricesBody = Static<typeof PutPricesBody>
+
+export const PriceListView = Type.Object({
+  sku: Type.String(),
+  /** By currency code. */
+  prices: SkuPriced.data.properties.prices,
+  /** Counts the list's changes from 1, as the `SkuPriced` events do. */
+  version: Type.Integer(),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+export type PriceListView = Static<typeof PriceListView>

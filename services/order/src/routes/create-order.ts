@@ -5,6 +5,8 @@ import { requestHash } from '../idempotency/request-hash.js'
 import type { SagaTimings } from '../saga/saga.js'
 import { OrderErrors } from '../order.errors.js'
 import { OrderTotalTooLargeError, placeOrder } from '../use-cases/place-order.js'
+import type { PriceBook } from '../catalog/price-book.js'
+import { priceLines, type PricedLine } from '../domain/pricing.js'
 import type { IntakeWrites } from '../repositories/intake-writes.js'
 import { orderView } from './order-view.js'
 import type { CreateOrderBody } from './orders.schemas.js'
@@ -30,7 +32,7 @@ const OPERATION = 'POST /v1/orders'
  * While the database is busy, requests arriving together share each of those statements
  * (see `intakeWrites`).
  */
-export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrderRequest, timings: SagaTimings): Promise<CreateOrderResult> {
+export async function createOrder(orm: Orm, writes: IntakeWrites, prices: PriceBook, req: CreateOrderRequest, timings: SagaTimings): Promise<CreateOrderResult> {
   const ref: KeyRef | undefined = req.idempotencyKey ? { owner: req.caller, key: req.idempotencyKey } : undefined
   if (ref) {
     const claim = await writes.claim({ ref, requestHash: requestHash(OPERATION, req.body) })
@@ -42,7 +44,8 @@ export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrd
   }
 
   try {
-    const placed = placeOrder(req.body, req.caller, timings)
+    const items = await priced(prices, req.body)
+    const placed = placeOrder({ ...req.body, items }, req.caller, timings)
     const response: StoredResponse = { body: orderView(placed.order), location: `/v1/orders/${placed.order.id}` }
     // One statement: the order, its saga, its messages and the key's stored response commit together.
     await writes.store({ placed, keyed: ref ? { ref, response } : undefined })
@@ -58,5 +61,22 @@ export async function createOrder(orm: Orm, writes: IntakeWrites, req: CreateOrd
       throw OrderErrors.ORDER_TOTAL_TOO_LARGE({ detail: 'The order total exceeds the largest amount accepted; split the order.' })
     }
     throw error
+  }
+}
+
+/** The order's lines priced from the price lists, or the problem that refuses it. */
+async function priced(prices: PriceBook, body: CreateOrderBody): Promise<PricedLine[]> {
+  const pricing = priceLines(body.currency, body.items, await prices.listsOf(body.items.map((l) => l.sku)))
+  if (pricing.ok) return pricing.items
+  switch (pricing.problem) {
+    case 'SKU_NOT_PRICED':
+      throw OrderErrors.SKU_NOT_PRICED({ detail: `No price list for ${pricing.skus.join(', ')}: not for sale.`, extra: { skus: pricing.skus } })
+    case 'CURRENCY_NOT_SOLD':
+      throw OrderErrors.CURRENCY_NOT_SOLD({ detail: `Not sold in ${body.currency}: ${pricing.skus.join(', ')}.`, extra: { currency: body.currency, skus: pricing.skus } })
+    case 'PRICE_MISMATCH':
+      throw OrderErrors.PRICE_MISMATCH({
+        detail: 'The price list changed or the unit price is wrong; omit unitPrice or send the listed one.',
+        extra: { mismatches: pricing.mismatches },
+      })
   }
 }

@@ -14,6 +14,7 @@ import { Saga } from '../entities/saga.entity.js'
 import { toSagaView } from './saga-view.js'
 import { SagaView } from './saga.schemas.js'
 import { createOrder } from './create-order.js'
+import type { PriceBook } from '../catalog/price-book.js'
 import { listFilters } from './list-filters.js'
 import { orderLinks, toOrderView, toSummaryView } from './order-view.js'
 import {
@@ -40,6 +41,8 @@ export interface OrderRoutesOptions {
   sagaMetrics: SagaMetrics
   /** The saga's step timeout and give-up time, for the deadlines intake and cancel set. */
   timings: SagaTimings
+  /** The price lists every order is priced from. */
+  prices: PriceBook
 }
 
 const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is no order ${id}.`, extra: { orderId: id } })
@@ -50,7 +53,7 @@ const notFound = (id: string) => OrderErrors.ORDER_NOT_FOUND({ detail: `There is
  * `sub` and reads, lists and cancels only its own — another customer's order is a 404, so its
  * existence is not disclosed.
  */
-export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, outbox, idempotency, metrics, sagaMetrics, timings }) => {
+export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, outbox, idempotency, metrics, sagaMetrics, timings, prices }) => {
   const writes = intakeWrites({ orm, db, outbox, times: idempotency, metrics })
   app.post(
     '/orders',
@@ -59,7 +62,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
       schema: {
         summary: 'Place an order',
         description:
-          'Accepts the order and starts its saga. Honours `Idempotency-Key`. A customer token places orders for itself only: `customerId` must be its `sub`.',
+          'Accepts the order and starts its saga. Honours `Idempotency-Key`. A customer token places orders for itself only: `customerId` must be its `sub`. Unit prices come from the price list (`PUT /v1/inventory/{sku}/prices`); a `unitPrice` sent must equal it.',
         tags: ['orders'],
         headers: IdempotencyKeyHeader,
         body: CreateOrderBody,
@@ -67,10 +70,10 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
           202: OrderView,
           400: problemResponse('Invalid order'),
           403: problemResponse('A customer token ordering for another customer (CUSTOMER_MISMATCH), or a missing role'),
-          409: problemResponse('A request with this Idempotency-Key is still in flight'),
+          409: problemResponse('A request with this Idempotency-Key is still in flight, or a unitPrice differs from the price list (PRICE_MISMATCH)'),
           413: problemResponse('Body too large'),
           415: problemResponse('Body is not JSON'),
-          422: problemResponse('Idempotency-Key reused with another body'),
+          422: problemResponse('Idempotency-Key reused with another body, an item without a price (SKU_NOT_PRICED) or not sold in the currency (CURRENCY_NOT_SOLD)'),
         },
       },
     },
@@ -82,7 +85,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
           extra: { customerId: request.body.customerId },
         })
       }
-      const result = await createOrder(orm, writes, {
+      const result = await createOrder(orm, writes, prices, {
         body: request.body,
         caller: request.user.sub,
         idempotencyKey: request.headers['idempotency-key'],

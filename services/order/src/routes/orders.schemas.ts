@@ -7,14 +7,27 @@ export const MAX_ORDER_LINES = 100
 
 export const OrderStatusSchema = Type.Enum(ORDER_STATUSES)
 
+/**
+ * A line as the client sends it. The price list sets the unit price; a `unitPrice` sent must
+ * equal it (PRICE_MISMATCH otherwise), so a shop may send the price it showed and be sure of it.
+ */
+export const RequestedLine = Type.Object(
+  {
+    sku: OrderLine.properties.sku,
+    quantity: OrderLine.properties.quantity,
+    unitPrice: Type.Optional(MinorUnits),
+  },
+  { additionalProperties: false },
+)
+
 export const CreateOrderBody = Type.Object(
   {
     customerId: Type.String({ minLength: 1, maxLength: 100 }),
     email: Type.String({ format: 'email', maxLength: 254 }),
     currency: Currency,
-    items: Type.Array(OrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),
+    items: Type.Array(RequestedLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),
     shippingAddress: Type.Optional(ShippingAddress),
-    payment: Type.Optional(PaymentDetails),
+    payment: PaymentDetails,
   },
   { additionalProperties: false },
 )

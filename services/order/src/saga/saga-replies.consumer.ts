@@ -1,4 +1,5 @@
 import {
+  SkuPriced,
   ShipmentCancelled,
   ShipmentDelivered,
   ShipmentPicking,
@@ -15,6 +16,7 @@ import { sagaInputOf } from './saga-input.js'
 import { SagaChanges } from './saga-changes.js'
 import type { SagaMetrics } from './saga.metrics.js'
 import { lockSagas, writeSagas } from './saga.sql.js'
+import { newestPerSku, writePriceLists } from '../catalog/price-lists.sql.js'
 import { isNoChange, type SagaState, type SagaTimings, type Transition } from './saga.js'
 
 // A saga step is one short transaction on a few rows: the first retries come quickly (a lock
@@ -33,7 +35,7 @@ export const inventoryReplies: ConsumerSpec = {
   stream: Streams.INVENTORY.name,
   durable: 'order-inventory',
   filterSubjects: ['inventory.evt.>'],
-  description: "Stock reserved, rejected, committed, released: moves the order's saga",
+  description: "Stock reserved, rejected, committed, released: moves the order's saga; SKU priced: the price lists intake reads",
 }
 
 export const paymentReplies: ConsumerSpec = {
@@ -104,10 +106,16 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
   const logger = deps.logger.child({ consumer: spec.durable })
   return {
     spec,
-    accepts: (event): event is CloudEvent => sagaInputOf(event) !== undefined || shipmentNote(event) !== undefined,
-    async handle(batch, tx) {
+    accepts: (event): event is CloudEvent => sagaInputOf(event) !== undefined || shipmentNote(event) !== undefined || isEventOf(SkuPriced, event),
+    async handle(all, tx) {
+      // Price lists share the inventory's stream (one filter subject per consumer on NATS 2.9):
+      // they are kept aside and written by a statement of their own, only when a batch has any.
+      const priced = all.filter((d) => isEventOf(SkuPriced, d.event))
+      const batch = priced.length === 0 ? all : all.filter((d) => !isEventOf(SkuPriced, d.event))
       const orderIds = [...new Set(batch.map((d) => orderIdOf(d.event)))].sort()
       const { isNew, rows } = await tx.claim(lockSagas(orderIds))
+      const lists = priced.flatMap((d) => (isNew(d.event.id) && isEventOf(SkuPriced, d.event) ? [d.event.data] : []))
+      if (lists.length > 0) await writePriceLists(newestPerSku(lists)).execute(tx.db)
       const changes = new SagaChanges(rows.map(fromRow))
       const clock = { now: new Date(), ...deps.timings }
       for (const delivery of batch) {

@@ -5,6 +5,7 @@ import { orderTotal } from '../domain/order-total.js'
 import type { OrderStatus } from '../domain/order-status.js'
 import type { OrderDetails } from '../routes/order-view.js'
 import type { CreateOrderBody } from '../routes/orders.schemas.js'
+import type { PricedLine } from '../domain/pricing.js'
 import { failureOf, toColumns, type SagaColumns } from '../saga/saga-row.js'
 import { startSaga } from '../saga/saga-start.js'
 import type { SagaTimings } from '../saga/saga.js'
@@ -27,8 +28,11 @@ export interface PlacedOrder {
   readonly outbox: readonly OutboxRow[]
 }
 
+/** An order as the client sent it, its lines priced from the price list. */
+export type PricedOrder = Omit<CreateOrderBody, 'items'> & { readonly items: readonly PricedLine[] }
+
 /** Accepts an order and starts its saga; nothing here waits for stock or payment. */
-export function placeOrder(input: CreateOrderBody, createdBy: string, timings: SagaTimings): PlacedOrder {
+export function placeOrder(input: PricedOrder, createdBy: string, timings: SagaTimings): PlacedOrder {
   const totalAmount = orderTotal(input.items)
   if (totalAmount === undefined) throw new OrderTotalTooLargeError('order total exceeds the largest amount accepted')
 
@@ -40,11 +44,11 @@ export function placeOrder(input: CreateOrderBody, createdBy: string, timings: S
     customerId: input.customerId,
     email: input.email,
     currency: input.currency,
-    items: input.items,
+    items: input.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
     totalAmount,
     ...(input.shippingAddress ? { shippingAddress: input.shippingAddress } : {}),
   }
-  const start = startSaga({ ...data, ...(input.payment ? { payment: input.payment } : {}) }, { now, ...timings })
+  const start = startSaga({ ...data, payment: input.payment }, { now, ...timings })
   const saga = { ...start.saga, createdAt: now }
   const failure = failureOf(saga)
   const status: OrderStatus = failure ? 'FAILED' : 'PENDING'
