@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises'
 import { relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { MigrationError } from './db.errors.js'
 import type { Orm } from './orm.js'
 
@@ -30,6 +32,41 @@ export async function revertLastMigration(orm: Orm): Promise<string | undefined>
 export async function pendingMigrations(orm: Orm): Promise<string[]> {
   const pending = await migratorOf(orm).getPending()
   return pending.map((m) => m.name)
+}
+
+/**
+ * Names of the migrations in `folder` that the database has not recorded as applied, in order,
+ * read without changing anything. {@link pendingMigrations} asks MikroORM's migrator, which
+ * creates its bookkeeping table on first use: a service checking its schema at start must not,
+ * as its user may not create tables and a migration job may be creating that same table.
+ */
+export async function unappliedMigrations(orm: Orm, folder: string | URL): Promise<string[]> {
+  const known = await migrationNames(folder instanceof URL ? fileURLToPath(folder) : folder)
+  const table = orm.config.get('migrations').tableName ?? 'mikro_orm_migrations'
+  const em = orm.em.fork()
+  const [found] = await em.execute<{ present: boolean }[]>('select to_regclass(?) is not null as present', [table])
+  if (!found?.present) return known
+  const rows = await em.execute<{ name: string }[]>(`select name from ${em.getPlatform().quoteIdentifier(table)}`)
+  // The migrator records names without their extension, as this does: src (.ts) and dist (.js) agree.
+  const applied = new Set(rows.map((r) => withoutExtension(r.name)))
+  return known.filter((name) => !applied.has(name))
+}
+
+/** What MikroORM's migrator discovers with this package's glob `!(*.d).{js,ts}`, without extensions. */
+async function migrationNames(folder: string): Promise<string[]> {
+  let files: string[]
+  try {
+    files = await readdir(folder)
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return []
+    throw error
+  }
+  const names = files.filter((f) => /\.[jt]s$/.test(f) && !/\.d\.[jt]s$/.test(f)).map(withoutExtension)
+  return [...new Set(names)].sort()
+}
+
+function withoutExtension(name: string): string {
+  return name.replace(/\.[jt]s$/, '')
 }
 
 /**

@@ -7,26 +7,34 @@ import { connectBus, createTopology, provision } from '@orderflow/messaging'
 import { createLogger, initTracing } from '@orderflow/telemetry'
 import { serviceProvisionPlan } from './provision-plan.js'
 import { buildServiceApp } from './service-app.js'
-import { openServiceContext } from './service-context.js'
 import type { ServiceDefinition } from './service-definition.js'
 import type { ServiceConfig } from './service-settings.js'
 import { startServiceWorkers } from './service-workers.js'
+import { startWhenReady } from './start-when-ready.js'
 
 /**
  * The body of a service's `main.ts`: config → telemetry → database and NATS → API → workers,
  * then a graceful shutdown on SIGTERM (readiness 503, drain, close the server, stop the workers,
- * close the connections, flush traces). Fails fast on bad config or unreachable dependencies.
+ * close the connections, flush traces). Fails fast on bad config; waits, not ready, for a
+ * database, NATS, migrations or streams that are not there yet (see `startWhenReady`).
  */
 export function runService<S extends TObject>(def: ServiceDefinition<S, Static<S> & ServiceConfig>): Promise<void> {
   return runEntryPoint(async () => {
     const config = loadConfig(def.configSchema) as Static<S> & ServiceConfig
     const tracing = initTracing({ serviceName: def.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT })
     const logger = createLogger({ serviceName: def.name, level: config.LOG_LEVEL })
-    const { ctx, close } = await openServiceContext(def, config, logger)
+    const ready = await startWhenReady(def, config, logger)
+    if (!ready) {
+      // Stopped while waiting for its dependencies, with nothing else started. Exits as the
+      // service's shutdown does: nothing a library still holds may keep the process.
+      await tracing.shutdown()
+      process.exit(0)
+    }
+    const { ctx, close } = ready
     const app = buildServiceApp(def, ctx)
     await app.listen({ host: config.HOST, port: config.PORT })
     const workers = await startServiceWorkers(def, ctx)
-    installShutdown({
+    const shutdown = installShutdown({
       app,
       logger,
       drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
@@ -37,6 +45,7 @@ export function runService<S extends TObject>(def: ServiceDefinition<S, Static<S
         { name: 'tracing', run: () => tracing.shutdown() },
       ],
     })
+    ready.handOver(shutdown)
   })
 }
 
