@@ -22,6 +22,7 @@ export interface OutboxRelayOptions {
   url: string
   /** Sends a batch to the broker; the service wires its messaging library here. */
   publish: PublishBatch
+  /** Its lines say `component: outbox-relay`, unless the logger already names a `component`. */
   logger: Logger
   /** Most events claimed and published at once. @default 100 */
   batchSize?: number
@@ -100,7 +101,7 @@ class Relay implements OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     this.#publish = options.publish
-    this.#logger = options.logger.child({ component: 'outbox-relay' })
+    this.#logger = componentLogger(options.logger, 'outbox-relay')
     this.#batchSize = positive('batchSize', options.batchSize ?? 100)
     this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 1_000)
     this.#claimTtlMs = positive('claimTtlMs', options.claimTtlMs ?? 30_000)
@@ -237,6 +238,15 @@ class Relay implements OutboxRelay {
       void this.#purging.then(() => this.#schedulePurge())
     }, this.#purgeIntervalMs)
   }
+}
+
+/**
+ * A child that names the component, unless the caller's logger names one already: pino cannot
+ * replace a binding, it would write `component` twice in every line (a JSON object with a
+ * repeated key, which log pipelines read differently or reject).
+ */
+function componentLogger(logger: Logger, component: string): Logger {
+  return 'component' in logger.bindings() ? logger : logger.child({ component })
 }
 
 function positive(name: string, value: number): number {

@@ -95,6 +95,29 @@ void t.test('failed publishes are recorded and retried with backoff until they s
   t.ok(failures >= 3, `failures are counted (${failures})`)
 })
 
+void t.test("a relay's lines name its component once, whether or not the caller's logger did", async (t) => {
+  for (const named of [false, true]) {
+    const { logger, raw } = captureLogger()
+    const events = await enqueue(1)
+    const relay = await startOutboxRelay({
+      url,
+      sweepAfterMs: 0,
+      // What the runtime passes: a child that names the relay already.
+      logger: named ? logger.child({ component: 'outbox-relay' }) : logger,
+      pollIntervalMs: 20,
+      retryDelayMs: 60_000,
+      registry: new Registry(),
+      publish: (batch) => Promise.resolve(batch.map(() => ({ ok: false as const, error: new Error('nats: timeout') }))),
+    })
+    t.ok(await eventually(() => raw.some((l) => l.includes('outbox events failed to publish'))), 'a failure is logged')
+    await relay.stop()
+    await query(url, 'delete from outbox where id = $1', [events[0]?.id])
+    const line = raw.find((l) => l.includes('outbox events failed to publish')) ?? ''
+    t.equal(line.match(/"component":/g)?.length, 1, `"component" written once (${named ? 'named by the caller' : 'named by the relay'}): ${line}`)
+    t.match(JSON.parse(line), { component: 'outbox-relay', level: 40 })
+  }
+})
+
 void t.test('the retry delay doubles with every attempt, up to its maximum', async (t) => {
   const events = await enqueue(3)
   // As if the second had failed once before and the third five times.

@@ -20,8 +20,10 @@ export interface PublishOptions {
   /** Overrides the subject of the event's definition (tests, special routing). @default the catalog's subject */
   readonly subject?: string
   /**
-   * Extra headers. A `traceparent` here (e.g. stored with an outbox row) is kept; otherwise the
-   * active trace is injected. `Nats-Msg-Id` is always the event id. @default none
+   * Extra headers. A `traceparent` here (e.g. stored with an outbox row) is the parent of the
+   * producer span, instead of the active trace; the message then carries the producer span's
+   * context (with tracing off, the given `traceparent` as it is). `Nats-Msg-Id` is always the
+   * event id. @default none
    */
   readonly headers?: Readonly<Record<string, string>>
   /**
@@ -102,14 +104,17 @@ function prepare(event: CloudEvent, opts: PublishOptions, topology: Topology, me
   h.set('Nats-Msg-Id', event.id)
   const given = opts.headers ?? {}
   for (const [k, v] of Object.entries(given)) if (k.toLowerCase() !== 'nats-msg-id') h.set(k, v)
+  // An outbox row carries the trace of the change that wrote it; the publish happens later,
+  // outside that context.
   const carried = recordGetter.get(given, 'traceparent') !== undefined
   const parent = carried ? propagation.extract(context.active(), given, recordGetter) : context.active()
   const span = messagingTracer().startSpan(
-    `${subject} publish`,
+    `publish ${subject}`,
     {
       kind: SpanKind.PRODUCER,
       attributes: {
         'messaging.system': 'nats',
+        'messaging.operation.name': 'publish',
         'messaging.operation.type': 'send',
         'messaging.destination.name': subject,
         'messaging.message.id': event.id,
@@ -119,7 +124,10 @@ function prepare(event: CloudEvent, opts: PublishOptions, topology: Topology, me
     },
     parent,
   )
-  if (!carried) propagation.inject(trace.setSpan(parent, span), h, natsHeaderSetter)
+  // The producer span, not the one that wrote the row, is the consumer span's parent (the
+  // messaging conventions): it replaces a carried traceparent. With tracing off nothing is
+  // injected and a carried one goes on as it is.
+  propagation.inject(trace.setSpan(parent, span), h, natsHeaderSetter)
   return { subject, payload: encoder.encode(JSON.stringify(event)), headers: h, event, span }
 }
 

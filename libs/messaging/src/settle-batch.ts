@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
 import type { JsMsg } from '@nats-io/jetstream'
 import { checkEvent, type CloudEvent } from '@orderflow/contracts'
 import type { Logger } from 'pino'
@@ -102,12 +102,18 @@ function refusal<Tx>(event: CloudEvent, deps: SettleDeps<Tx>): string | undefine
 
 async function handle<Tx>(batch: readonly Received[], deps: SettleDeps<Tx>): Promise<void> {
   const deliveries = batch.map((r) => r.delivery)
-  try {
-    await deps.transact(
+  const contexts = deliveries.map((d) => d.begin())
+  const single = contexts.length === 1 ? contexts[0] : undefined
+  const run = () =>
+    deps.transact(
       deps.spec.durable,
       deliveries.map((d) => d.event.id),
       (tx) => deps.consumer.handle(deliveries, tx),
     )
+  try {
+    // One event is handled inside its consumer span, so what the handler logs (and its commit
+    // callbacks) carries the event's trace; a batch of several belongs to no one trace.
+    await (single ? context.with(single, run) : run())
     for (const d of deliveries) d.end()
   } catch (err) {
     for (const d of deliveries) d.end(err)
@@ -122,31 +128,36 @@ function ack<Tx>(r: Received, deps: SettleDeps<Tx>, started: number): void {
 }
 
 async function settleAlone<Tx>(r: Received, deps: SettleDeps<Tx>, started: number): Promise<void> {
-  const { msg } = r
-  const deliveries = msg.info.deliveryCount
   let outcome: Outcome
   try {
     await handle([r], deps)
     return ack(r, deps, started)
   } catch (err) {
-    const log = deps.logger.child({ event_id: r.delivery.event.id, event_type: r.delivery.event.type, order_id: r.delivery.event.subject, delivery: deliveries })
-    const exhausted = deps.spec.maxDeliver > 0 && deliveries >= deps.spec.maxDeliver
-    const violation = contractViolation(r.delivery.event)
-    if (violation !== undefined) {
-      log.warn({ err, violation }, 'handler failed on an event that breaks its contract; dead-lettered')
-      outcome = await deadLetter(msg, deps, 'invalid', `${violation} (handler: ${describeError(err)})`)
-    } else if (err instanceof PermanentError || exhausted) {
-      log.warn({ err, deliveries }, err instanceof PermanentError ? 'permanent failure; dead-lettered' : 'deliveries exhausted; dead-lettered')
-      outcome = await deadLetter(msg, deps, err instanceof PermanentError ? 'permanent' : 'max_deliveries', describeError(err))
-    } else {
-      const delay = retryDelayMs(deps.spec, deliveries)
-      deps.deadLetters.rememberFailure(deliveryKey(msg, deps), err)
-      msg.nak(delay)
-      log.warn({ err, deliveries, retryInMs: delay }, 'handler failed; will retry')
-      outcome = 'retried'
-    }
+    // The lines about the failure carry the event's trace, as the handler's own did.
+    outcome = await context.with(r.delivery.lastContext(), () => settleFailure(r, err, deps))
   }
-  count(msg, deps, outcome, started)
+  count(r.msg, deps, outcome, started)
+}
+
+async function settleFailure<Tx>(r: Received, err: unknown, deps: SettleDeps<Tx>): Promise<Outcome> {
+  const { msg } = r
+  const deliveries = msg.info.deliveryCount
+  const log = deps.logger.child({ event_id: r.delivery.event.id, event_type: r.delivery.event.type, order_id: r.delivery.event.subject, delivery: deliveries })
+  const exhausted = deps.spec.maxDeliver > 0 && deliveries >= deps.spec.maxDeliver
+  const violation = contractViolation(r.delivery.event)
+  if (violation !== undefined) {
+    log.warn({ err, violation }, 'handler failed on an event that breaks its contract; dead-lettered')
+    return deadLetter(msg, deps, 'invalid', `${violation} (handler: ${describeError(err)})`)
+  }
+  if (err instanceof PermanentError || exhausted) {
+    log.warn({ err, deliveries }, err instanceof PermanentError ? 'permanent failure; dead-lettered' : 'deliveries exhausted; dead-lettered')
+    return deadLetter(msg, deps, err instanceof PermanentError ? 'permanent' : 'max_deliveries', describeError(err))
+  }
+  const delay = retryDelayMs(deps.spec, deliveries)
+  deps.deadLetters.rememberFailure(deliveryKey(msg, deps), err)
+  msg.nak(delay)
+  log.warn({ err, deliveries, retryInMs: delay }, 'handler failed; will retry')
+  return 'retried'
 }
 
 /**
@@ -191,16 +202,18 @@ async function deadLetter<Tx>(msg: JsMsg, deps: SettleDeps<Tx>, reason: DeadLett
 }
 
 /**
- * A delivery whose consumer span is only made when somebody asks for its trace context and
- * tracing is on: with tracing off, handling an event costs no span, no context and no header
- * parsing beyond copying the two W3C headers it carries.
+ * A delivery and its consumer span: one span per handling of the event (a batch, or the event
+ * alone after its batch failed), a child of the producer span whose context the message carries,
+ * started when the handling starts and ended with its outcome. With tracing off the span is a
+ * no-op and `traceContext()` copies the two W3C headers the message came with.
  */
 class TracedDelivery implements Delivery {
   readonly subject: string
   readonly streamSeq: number
   readonly deliveryCount: number
-  #span: Span | undefined
-  #headers: Record<string, string> | undefined
+  /** The handling under way: the context it runs in, its span when recorded, the headers asked for. */
+  #handling: { context: Context; span: Span | undefined; headers?: Record<string, string> } | undefined
+  #last: Context = ROOT_CONTEXT
 
   constructor(
     private readonly msg: JsMsg,
@@ -211,40 +224,50 @@ class TracedDelivery implements Delivery {
     this.deliveryCount = msg.info.deliveryCount
   }
 
+  /** Starts the consumer span of this handling, once; returns the context to handle the event in. */
+  begin(): Context {
+    if (this.#handling) return this.#handling.context
+    // The message's trace context is the only parent the span may have, whatever is active here.
+    const parent = propagation.extract(ROOT_CONTEXT, this.msg.headers, natsHeaderGetter)
+    const span = messagingTracer().startSpan(`process ${this.msg.subject}`, spanOptions(this.msg, this.event), parent)
+    const recorded = span.isRecording()
+    if (!recorded) span.end()
+    this.#handling = { context: recorded ? trace.setSpan(parent, span) : parent, span: recorded ? span : undefined }
+    this.#last = this.#handling.context
+    return this.#last
+  }
+
+  /** The context of the latest handling, also once it ended: for the lines logged about its outcome. */
+  lastContext(): Context {
+    return this.#last
+  }
+
   traceContext(): Readonly<Record<string, string>> {
-    if (this.#headers) return this.#headers
-    const parent = propagation.extract(context.active(), this.msg.headers, natsHeaderGetter)
-    const span = messagingTracer().startSpan(`${this.msg.subject} process`, spanOptions(this.msg, this.event), parent)
+    const handling = this.#handling
+    if (handling?.headers) return handling.headers
     const headers: Record<string, string> = {}
-    if (span.isRecording()) {
-      this.#span = span
-      propagation.inject(trace.setSpan(parent, span), headers)
-    } else {
-      span.end()
-      copyTraceHeaders(this.msg, headers, parent)
-    }
-    this.#headers = headers
+    // Asked outside a handling (kept for later), it is the latest handling's context.
+    propagation.inject(handling?.context ?? this.#last, headers)
+    // With tracing off nothing was injected: the headers the message came with go on.
+    if (Object.keys(headers).length === 0) copyTraceHeaders(this.msg, headers)
+    if (handling) handling.headers = headers
     return headers
   }
 
-  /** Ends the consumer span, if one was made, with the batch's outcome. */
+  /** Ends the consumer span, if one was recorded, with the handling's outcome. */
   end(err?: unknown): void {
-    const span = this.#span
+    const span = this.#handling?.span
+    this.#handling = undefined
     if (!span) return
     if (err !== undefined) {
       span.recordException(err instanceof Error ? err : describeError(err))
       span.setStatus({ code: SpanStatusCode.ERROR })
     }
     span.end()
-    this.#span = undefined
-    this.#headers = undefined
   }
 }
 
-function copyTraceHeaders(msg: JsMsg, out: Record<string, string>, parent: Context): void {
-  // With tracing off the extracted context only holds what the headers said: inject it again.
-  propagation.inject(parent, out)
-  if (Object.keys(out).length > 0) return
+function copyTraceHeaders(msg: JsMsg, out: Record<string, string>): void {
   for (const name of ['traceparent', 'tracestate']) {
     const value = natsHeaderGetter.get(msg.headers, name)
     if (typeof value === 'string') out[name] = value
@@ -256,6 +279,7 @@ function spanOptions(msg: JsMsg, event: CloudEvent) {
     kind: SpanKind.CONSUMER,
     attributes: {
       'messaging.system': 'nats',
+      'messaging.operation.name': 'process',
       'messaging.operation.type': 'process',
       'messaging.destination.name': msg.subject,
       'messaging.consumer.group.name': msg.info.consumer,

@@ -12,9 +12,9 @@ export const natsHeaderGetter: TextMapGetter<MsgHdrs | undefined> = {
   get: (h, key) => (h?.has(key, Match.IgnoreCase) ? h.get(key, Match.IgnoreCase) : undefined),
 }
 
-/** Writes W3C trace headers into NATS headers. */
+/** Writes W3C trace headers into NATS headers, replacing any spelling of the name already there. */
 export const natsHeaderSetter: TextMapSetter<MsgHdrs> = {
-  set: (h, key, value) => h.set(key, value),
+  set: (h, key, value) => h.set(key, value, Match.IgnoreCase),
 }
 
 /** Reads trace headers from a plain record (what callers of the publisher pass). */

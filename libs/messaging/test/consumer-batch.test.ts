@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { context, propagation, trace } from '@opentelemetry/api'
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
@@ -248,20 +248,21 @@ void t.test('an event id repeated in one batch is handed to the consumer once, a
   t.equal((await fx.deadLetters.list()).length, 0)
 })
 
-void t.test("each delivery's trace context continues its own event's trace; a consumer span is made only when asked for", async (t) => {
+void t.test("each delivery has a consumer span, child of its own message's producer span; one event is handled inside it", async (t) => {
   const fx = await messagingFixture(t)
   const spec = await fx.consumer({ maxAckPending: 20 })
   const publisher = createPublisher(fx.bus)
-  const published = new Map<string, { traceId: string; subject: string }>()
+  const subject = fx.subject(OrderCreated)
+  const published = new Map<string, string>()
   for (let i = 0; i < 5; i++) {
     const event = orderCreated()
     await tracer.startActiveSpan('request', async (span) => {
-      await publisher.publish(event, { subject: fx.subject(OrderCreated) })
-      published.set(event.id, { traceId: span.spanContext().traceId, subject: fx.subject(OrderCreated) })
+      await publisher.publish(event, { subject })
+      published.set(event.id, span.spanContext().traceId)
       span.end()
     })
   }
-  const untraced = [...published.keys()][4]!
+  const asked = [...published.keys()].slice(0, 4)
   const contexts = new Map<string, Readonly<Record<string, string>>>()
   const batchSizes: number[] = []
   await fx.run({
@@ -269,18 +270,39 @@ void t.test("each delivery's trace context continues its own event's trace; a co
     maxBatch: 10,
     consumer: consumerOf(spec, (batch) => {
       batchSizes.push(batch.length)
-      for (const d of batch) if (d.event.id !== untraced) contexts.set(d.event.id, d.traceContext())
+      for (const d of batch) if (asked.includes(d.event.id)) contexts.set(d.event.id, d.traceContext())
       return Promise.resolve()
     }),
   })
   await settled(fx, spec.durable)
   t.ok(batchSizes.some((n) => n >= 2), `some events went as a batch (${batchSizes.join(', ')})`)
-  const processSpans = spans.getFinishedSpans().filter((s) => s.name === `${fx.subject(OrderCreated)} process`)
+  const finished = spans.getFinishedSpans()
+  const processSpans = finished.filter((s) => s.name === `process ${subject}`)
+  t.equal(processSpans.length, 5, 'one consumer span per delivery, asked for or not')
+  for (const span of processSpans) {
+    const id = span.attributes['messaging.message.id']
+    const producer = finished.find((s) => s.name === `publish ${subject}` && s.attributes['messaging.message.id'] === id)
+    t.equal(span.kind, SpanKind.CONSUMER)
+    t.equal(span.spanContext().traceId, published.get(String(id)), `event ${String(id).slice(0, 8)} continues its publisher's trace`)
+    t.equal(span.parentSpanContext?.spanId, producer?.spanContext().spanId, "its parent is its message's producer span")
+  }
   for (const [id, headers] of contexts) {
     const [, traceId, spanId] = headers.traceparent?.split('-') ?? []
-    t.equal(traceId, published.get(id)?.traceId, `event ${id.slice(0, 8)} continues its publisher's trace`)
+    t.equal(traceId, published.get(id))
     const span = processSpans.find((s) => s.spanContext().spanId === spanId)
-    t.equal(span?.attributes['messaging.message.id'], id, 'through its own consumer span, ended with the batch')
+    t.equal(span?.attributes['messaging.message.id'], id, 'its trace context is its consumer span, ended with the batch')
   }
-  t.equal(processSpans.length, 4, 'no span for the delivery whose trace context nobody asked for')
+
+  // Alone, an event is handled inside its span: the handler's log lines carry its trace.
+  const alone = await fx.consumer({ durable: fx.durable('alone'), filterSubjects: [`${fx.prefix}.alone`] })
+  let active: string | undefined
+  await fx.run({ consumer: consumerOf(alone, () => Promise.resolve(void (active = trace.getActiveSpan()?.spanContext().spanId))) })
+  const event = orderCreated()
+  await publisher.publish(event, { subject: `${fx.prefix}.alone` })
+  await settled(fx, alone.durable)
+  const span = spans
+    .getFinishedSpans()
+    .find((s) => s.kind === SpanKind.CONSUMER && s.attributes['messaging.message.id'] === event.id && s.attributes['messaging.consumer.group.name'] === alone.durable)
+  t.ok(span, 'its consumer span')
+  t.equal(active, span?.spanContext().spanId, 'the active span while it is handled')
 })

@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@orderflow/contracts'
 import { lockOrder, type BatchTx } from '@orderflow/db'
-import type { Consumer, ConsumerSpec } from '@orderflow/messaging'
+import type { Consumer, ConsumerSpec, Delivery } from '@orderflow/messaging'
 import type { Logger } from 'pino'
 import { noticeOf, type Notice } from '../domain/notice.js'
 import { RecipientUnknownError } from '../notification.errors.js'
@@ -36,24 +36,26 @@ export function notifyConsumer(spec: ConsumerSpec, options: NotifyConsumerOption
     spec,
     accepts: (event): event is CloudEvent => types.has(event.type),
     async handle(batch, tx) {
-      const mails: { event: CloudEvent; notice: Notice }[] = []
-      for (const { event } of batch) {
+      const mails: { delivery: Delivery; event: CloudEvent; notice: Notice }[] = []
+      for (const delivery of batch) {
+        const { event } = delivery
         const notice = noticeOf(event)
-        if (notice) mails.push({ event, notice })
+        if (notice) mails.push({ delivery, event, notice })
         else logger.debug({ event_id: event.id, event_type: event.type }, 'event calls for no mail; acknowledged')
       }
       const claimed = await tx.claim(loadRecipients(lockOrder(mails.map((m) => m.notice.orderId))))
       if (mails.length === 0) return
       const recipients = new Map(claimed.rows.map((r) => [r.orderId.toLowerCase(), r.email]))
       const fresh: NewNotification[] = []
-      for (const { event, notice } of mails) {
+      for (const { delivery, event, notice } of mails) {
         if (!claimed.isNew(event.id)) {
           logger.debug({ event_id: event.id, order_id: notice.orderId }, 'event already recorded')
           continue
         }
         const recipient = recipients.get(notice.orderId.toLowerCase())
         if (recipient === undefined) throw new RecipientUnknownError(notice.orderId)
-        fresh.push(notificationOf(event.id, notice, recipient))
+        // Sending it later continues this event's trace.
+        fresh.push(notificationOf(event.id, notice, recipient, delivery.traceContext()))
         logger.debug({ event_id: event.id, order_id: notice.orderId, kind: notice.kind }, 'notification recorded')
       }
       await recordNotifications(

@@ -35,6 +35,11 @@ export const Notification = defineEntity({
      * attempt; null once SENT or LOGGED, or once the sender gave it up (a replay of its event sets it again).
      */
     nextAttemptAt: p.datetime().nullable(),
+    /**
+     * The trace context (`traceparent`…) of the event that called for the mail, so sending it —
+     * later, from the mail sender — continues the order's trace. Null for rows older than it.
+     */
+    traceContext: p.json<Record<string, string>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

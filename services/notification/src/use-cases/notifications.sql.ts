@@ -19,13 +19,23 @@ export function loadRecipients(orderIds: readonly string[]): RawBuilder<{ orderI
 export async function recordNotifications(tx: BatchTx, fresh: readonly NewNotification[], rearm: readonly string[], now: Date): Promise<void> {
   const at = now.toISOString()
   const rows = JSON.stringify(
-    fresh.map((n) => ({ id: n.id, event_id: n.eventId, order_id: n.orderId, kind: n.kind, recipient: n.recipient, subject: n.subject, body: n.body, html: n.html })),
+    fresh.map((n) => ({
+      id: n.id,
+      event_id: n.eventId,
+      order_id: n.orderId,
+      kind: n.kind,
+      recipient: n.recipient,
+      subject: n.subject,
+      body: n.body,
+      html: n.html,
+      trace_context: n.traceContext,
+    })),
   )
   await sql`with inserted as (
-        insert into notifications (id, event_id, order_id, kind, recipient, subject, body, html, status, attempts, next_attempt_at, created_at, updated_at)
-        select r.id, r.event_id, r.order_id, r.kind, r.recipient, r.subject, r.body, r.html, 'PENDING', 0, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+        insert into notifications (id, event_id, order_id, kind, recipient, subject, body, html, trace_context, status, attempts, next_attempt_at, created_at, updated_at)
+        select r.id, r.event_id, r.order_id, r.kind, r.recipient, r.subject, r.body, r.html, r.trace_context, 'PENDING', 0, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
           from jsonb_to_recordset(${rows}::jsonb)
-            as r(id uuid, event_id uuid, order_id uuid, kind text, recipient text, subject text, body text, html text)
+            as r(id uuid, event_id uuid, order_id uuid, kind text, recipient text, subject text, body text, html text, trace_context jsonb)
         on conflict (event_id) do nothing),
       rearmed as (
         update notifications set next_attempt_at = ${at}::timestamptz, updated_at = ${at}::timestamptz

@@ -12,10 +12,12 @@ export interface NewNotification {
   readonly subject: string
   readonly body: string
   readonly html: string
+  /** The trace context of the event that called for it; sending the mail continues that trace. */
+  readonly traceContext: Readonly<Record<string, string>>
 }
 
 /** Renders the notice for the order's recipient, as the mail the event owes the customer. */
-export function notificationOf(eventId: string, notice: Notice, recipient: string): NewNotification {
+export function notificationOf(eventId: string, notice: Notice, recipient: string, traceContext: Readonly<Record<string, string>>): NewNotification {
   const mail = render(notice)
-  return { id: randomUUID(), eventId, orderId: notice.orderId, kind: notice.kind, recipient, subject: mail.subject, body: mail.text, html: mail.html }
+  return { id: randomUUID(), eventId, orderId: notice.orderId, kind: notice.kind, recipient, subject: mail.subject, body: mail.text, html: mail.html, traceContext }
 }

@@ -1,3 +1,4 @@
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { sql } from 'kysely'
 import { jsonRows, type SqlDb, type SqlTx } from '@orderflow/db'
 import type { Logger } from 'pino'
@@ -64,6 +65,7 @@ interface DueMail {
   body: string
   html: string
   attempts: number
+  traceContext: Record<string, string> | null
 }
 
 export interface MailOutcome {
@@ -77,6 +79,7 @@ export interface MailOutcome {
 
 const MAX_ERROR_LENGTH = 1000
 const MAX_MESSAGE_ID_LENGTH = 300
+const tracer = trace.getTracer('@orderflow/notification')
 
 /**
  * One round of the mail sender, in one transaction: claims the notifications due by `now`
@@ -116,7 +119,7 @@ export async function sendDueMails(deps: MailSenderDeps, options: SendRoundOptio
 }
 
 function claimDue(batchSize: number, now: Date) {
-  return sql<DueMail>`select id, order_id as "orderId", recipient, subject, body, html, attempts
+  return sql<DueMail>`select id, order_id as "orderId", recipient, subject, body, html, attempts, trace_context as "traceContext"
       from notifications
      where next_attempt_at <= ${now.toISOString()}::timestamptz and status not in ('SENT', 'LOGGED')
      order by next_attempt_at
@@ -124,7 +127,24 @@ function claimDue(batchSize: number, now: Date) {
        for update skip locked`
 }
 
-async function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<MailOutcome> {
+/**
+ * One attempt, in a CLIENT span that continues the trace of the event that called for the mail
+ * (stored with it): the order's trace ends with its mails, and the attempt's log lines carry it.
+ */
+function attempt(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<MailOutcome> {
+  const parent = propagation.extract(ROOT_CONTEXT, mail.traceContext ?? {})
+  const attributes = { 'orderflow.notification.id': mail.id, 'orderflow.order.id': mail.orderId, 'orderflow.notification.attempt': mail.attempts + 1 }
+  return tracer.startActiveSpan('send mail', { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
+    const outcome = await send(deps, policy, mail, now)
+    span.setAttribute('orderflow.notification.status', outcome.status)
+    if (outcome.status === 'FAILED') span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.last_error ? { message: outcome.last_error } : {}) })
+    span.end()
+    return outcome
+  })
+}
+
+/** Sends one mail; never throws: a refusal is a FAILED outcome, scheduled again or given up. */
+async function send(deps: MailSenderDeps, policy: RetryPolicy, mail: DueMail, now: Date): Promise<MailOutcome> {
   const log = { notification_id: mail.id, order_id: mail.orderId, attempt: mail.attempts + 1 }
   try {
     const { messageId, logged } = await deps.mailer.send({ id: mail.id, to: mail.recipient, subject: mail.subject, text: mail.body, html: mail.html })
