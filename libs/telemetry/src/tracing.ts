@@ -3,14 +3,15 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace'
+import { AlwaysOffSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace'
 
 export interface TracingOptions {
   /** `service.name` of every span, e.g. `order`. */
   serviceName: string
   /**
    * OTLP/HTTP traces endpoint (e.g. `http://otel-collector:4318/v1/traces`). Without one, spans
-   * are still created so trace ids propagate over NATS and appear in logs, but nothing is exported.
+   * are not recorded (nothing would read them), but each still gets its ids, so trace ids
+   * propagate over NATS and appear in logs at the cost of an id, not of a span.
    */
   otlpEndpoint?: string | undefined
   /** Share of new traces that are sampled for export; a caller's decision is kept. @default 1 */
@@ -34,7 +35,10 @@ export function initTracing(opts: TracingOptions): Tracing {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator())
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }),
+    // With no exporter a recorded span is built (attributes, events, timing) only to be dropped:
+    // 17 deliveries and their spans per order. Not recording keeps the ids: logs and traceparent
+    // headers still carry each order's trace.
+    sampler: opts.otlpEndpoint ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }) : new AlwaysOffSampler(),
     spanProcessors: opts.otlpEndpoint ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: opts.otlpEndpoint }) })] : [],
   })
   trace.setGlobalTracerProvider(provider)

@@ -28,7 +28,9 @@ t.test('spans propagate as traceparent and stamp log lines with their ids', asyn
     const headers: Record<string, string> = {}
     propagation.inject(context.active(), headers)
     const { traceId, spanId } = span.spanContext()
-    t.equal(headers.traceparent, `00-${traceId}-${spanId}-01`)
+    // No exporter: nothing is recorded, but the ids travel (flags 00: not sampled).
+    t.equal(headers.traceparent, `00-${traceId}-${spanId}-00`)
+    t.notOk(span.isRecording(), 'a span nobody exports is not recorded')
 
     const extracted = propagation.extract(context.active(), headers)
     t.equal(trace.getSpanContext(extracted)?.traceId, traceId, 'extracting restores the trace')
@@ -42,4 +44,16 @@ t.test('spans propagate as traceparent and stamp log lines with their ids', asyn
   })
   t.notOk('trace_id' in (lines[0] ?? {}), 'no trace id outside a span')
   t.equal(raw.at(-1)?.match(/"trace_id"/g)?.length, 1, 'the key is written once')
+})
+
+t.test('with an exporter, spans are recorded and sampled', async (t) => {
+  const tracing = initTracing({ serviceName: 'telemetry-test', otlpEndpoint: 'http://127.0.0.1:9/v1/traces' })
+  t.teardown(() => tracing.shutdown().catch(() => undefined))
+  trace.getTracer('test').startActiveSpan('recorded', (span) => {
+    const headers: Record<string, string> = {}
+    propagation.inject(context.active(), headers)
+    t.ok(span.isRecording())
+    t.match(headers.traceparent, /-01$/, 'sampled')
+    span.end()
+  })
 })
