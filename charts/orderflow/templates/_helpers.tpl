@@ -97,9 +97,9 @@ true
 {{- end -}}
 
 {{/*
-A service's ConfigMap data: `config`, then the service's `env` over it, then what the chart
-derives (PORT, NATS_URL, SHUTDOWN_*, JWT_*) over both. Empty values mean unset and are left out.
-(dict "ctx" $ "name" "order" "svc" $svc)
+A service's ConfigMap data: `config`, then `rateLimits` (RATE_LIMIT_*) over it, then the service's
+`env` over both, then what the chart derives (PORT, NATS_URL, SHUTDOWN_*, JWT_*) over all.
+Empty values mean unset and are left out. (dict "ctx" $ "name" "order" "svc" $svc)
 */}}
 {{- define "orderflow.config" -}}
 {{- $v := .ctx.Values -}}
@@ -112,7 +112,13 @@ derives (PORT, NATS_URL, SHUTDOWN_*, JWT_*) over both. Empty values mean unset a
   "JWT_ISSUER" $v.auth.issuer
   "JWT_AUDIENCE" $v.auth.audience
 -}}
-{{- $data = merge $data (.svc.env | default dict) $v.config -}}
+{{- $limits := dict
+  "RATE_LIMIT_ENABLED" (toString $v.rateLimits.enabled)
+  "RATE_LIMIT_READS_PER_MINUTE" (toString (int $v.rateLimits.readsPerMinute))
+  "RATE_LIMIT_WRITES_PER_MINUTE" (toString (int $v.rateLimits.writesPerMinute))
+  "RATE_LIMIT_ADMIN_PER_MINUTE" (toString (int $v.rateLimits.adminPerMinute))
+-}}
+{{- $data = merge $data (.svc.env | default dict) $limits $v.config -}}
 {{- range $key, $value := $data }}
 {{- if ne (toString $value) "" }}
 {{ $key }}: {{ toString $value | quote }}

@@ -60,6 +60,8 @@ export async function startServiceProcess(t: TestLike, name: string, env: Record
         JWT_SECRETS: TEST_JWT_SECRETS.join(','),
         LOG_LEVEL: 'warn',
         OUTBOX_POLL_INTERVAL_MS: '200',
+        // As serviceTestbed: the tests send hundreds of orders as one caller.
+        RATE_LIMIT_ENABLED: 'false',
         ...env,
         PORT: String(port),
       },

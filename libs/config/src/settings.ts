@@ -32,6 +32,18 @@ export const HttpSettings = {
   SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 0 }),
   /** Hard limit for a graceful shutdown; after it the process exits anyway. @default 15000 */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  /**
+   * Per-caller limits in this process: a caller is its verified token's subject, else its
+   * address; a request over its group's limit gets 429. Probes, /metrics and /docs are never
+   * limited. @default true
+   */
+  RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+  /** Requests a minute per caller to GET and HEAD routes; 0: no limit. @default 1200 */
+  RATE_LIMIT_READS_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  /** Requests a minute per caller to POST, PUT, PATCH and DELETE routes; 0: no limit. @default 600 */
+  RATE_LIMIT_WRITES_PER_MINUTE: Type.Integer({ minimum: 0, default: 600 }),
+  /** Requests a minute per caller to operators' routes (roles `ops:*`: dead letters, sagas); 0: no limit. @default 120 */
+  RATE_LIMIT_ADMIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 120 }),
 }
 
 export const AuthSettings = {

@@ -28,6 +28,23 @@ t.test('every problem is reported at once, missing variables by name', async (t)
   t.match(error.message, /PORT: must be <= 10/)
 })
 
+t.test('rate limits: on with per-group defaults, 0 turns a group off, a negative limit is refused', async (t) => {
+  const defaults = loadConfig(Schema, {})
+  t.equal(defaults.RATE_LIMIT_ENABLED, true)
+  t.same(
+    [defaults.RATE_LIMIT_READS_PER_MINUTE, defaults.RATE_LIMIT_WRITES_PER_MINUTE, defaults.RATE_LIMIT_ADMIN_PER_MINUTE],
+    [1200, 600, 120],
+  )
+  const tuned = loadConfig(Schema, { RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_WRITES_PER_MINUTE: '0' })
+  t.equal(tuned.RATE_LIMIT_ENABLED, false)
+  t.equal(tuned.RATE_LIMIT_WRITES_PER_MINUTE, 0)
+  const error = t.throws(() =>
+    loadConfig(Schema, { RATE_LIMIT_READS_PER_MINUTE: '-1', RATE_LIMIT_ENABLED: 'maybe' }),
+  ) as ConfigError
+  t.match(error.message, /RATE_LIMIT_READS_PER_MINUTE: must be >= 0 \(got "-1"\)/)
+  t.match(error.message, /RATE_LIMIT_ENABLED: .*"maybe"/)
+})
+
 t.test('splitList trims and drops empty items', async (t) => {
   t.same(splitList(' a, b,,c '), ['a', 'b', 'c'])
   t.same(splitList(undefined), [])

@@ -39,6 +39,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Verifies the request's bearer token and sets `request.user`; throws a 401 problem otherwise. */
     authenticate: (request: FastifyRequest) => Promise<void>
+    /**
+     * The `sub` of the request's bearer token when the token verifies, else undefined; never
+     * throws and never sets `request.user`. The rate limiter keys callers by it.
+     */
+    verifiedSubject: (request: FastifyRequest) => Promise<string | undefined>
   }
 }
 
@@ -111,6 +116,31 @@ function subjectFlaw(sub: unknown): string | undefined {
  */
 const VERIFIED_TOKEN_CACHE_SIZE = 1000
 
+/** What verifying a request's token came to: its user, or the problem to answer. */
+type Verification = { user: AuthUser } | { problem: ProblemError }
+
+/**
+ * Verifies the request's token and checks its subject, without touching `request.user`: only
+ * `authenticate` sets it, so a role check on a route outside `protectedRoutes` still finds no
+ * user and fails closed even after the rate limiter has verified the token.
+ */
+async function verification(request: FastifyRequest): Promise<Verification> {
+  try {
+    await request.jwtVerify()
+  } catch (err) {
+    return { problem: authProblem(err) }
+  }
+  const user = request.user
+  // Taken back from request.user, where jwtVerify put it (FastifyJWT declares it non-null for
+  // handlers; it is null until `authenticate` runs).
+  const unverified: { user: AuthUser | null } = request
+  unverified.user = null
+  // A signed token can still carry a subject no service can record: refused like a bad token.
+  const flaw = subjectFlaw(user.sub)
+  if (flaw) return { problem: HttpErrors.UNAUTHORIZED({ detail: `The token is invalid: ${flaw}.`, headers: bearer('invalid_token') }) }
+  return { user }
+}
+
 const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   const { algorithm, signingKey, resolve } = keyResolver(opts)
   const claims = {
@@ -135,18 +165,32 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     formatUser: toAuthUser,
   })
 
-  app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
-    try {
-      await request.jwtVerify()
-    } catch (err) {
-      throw authProblem(err)
+  // One verification per request, whoever asks first — the rate limiter for its key or a
+  // protected route's hook — so a request pays for one (and a JWKS outage costs one wait).
+  const verifications = new WeakMap<FastifyRequest, Promise<Verification>>()
+  const verify = (request: FastifyRequest): Promise<Verification> => {
+    let pending = verifications.get(request)
+    if (pending === undefined) {
+      pending = verification(request)
+      verifications.set(request, pending)
     }
-    // A signed token can still carry a subject no service can record: refused like a bad token.
-    const flaw = subjectFlaw(request.user.sub)
-    if (flaw) throw HttpErrors.UNAUTHORIZED({ detail: `The token is invalid: ${flaw}.`, headers: bearer('invalid_token') })
+    return pending
+  }
+
+  app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
+    const verified = await verify(request)
+    if ('problem' in verified) throw verified.problem
+    request.user = verified.user
+  })
+
+  app.decorate('verifiedSubject', async (request: FastifyRequest): Promise<string | undefined> => {
+    if (request.headers.authorization === undefined) return undefined
+    const verified = await verify(request)
+    return 'user' in verified ? verified.user.sub : undefined
   })
 }
 
-// fastify-plugin: `app.jwt` and `app.authenticate` must reach the root, where protectedRoutes
-// finds them; the hook that calls them is added only in the protected child contexts.
+// fastify-plugin: `app.jwt`, `app.authenticate` and `app.verifiedSubject` must reach the root,
+// where protectedRoutes and the rate limiter find them; the hook that calls `authenticate` is
+// added only in the protected child contexts.
 export const authPlugin = fp(auth, { name: '@orderflow/http/auth', fastify: '5.x' })

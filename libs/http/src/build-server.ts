@@ -18,6 +18,7 @@ import { metricsPlugin } from './metrics.plugin.js'
 import { openapiPlugin } from './openapi.plugin.js'
 import { probesPlugin } from './probes.plugin.js'
 import { routeRoles } from './protected-routes.js'
+import { checkRateLimits, rateLimitPlugin } from './rate-limit.plugin.js'
 import { requestContextPlugin, requestIdFrom } from './request-context.plugin.js'
 import { requestValidators } from './request-validators.js'
 import { answerClientError, slowClientsPlugin } from './slow-clients.js'
@@ -55,8 +56,9 @@ export type Plugin<O extends FastifyPluginOptions = Record<never, never>> = Fast
 /**
  * Builds a service's HTTP server without listening (tests call `app.inject()`; `main.ts` calls
  * `listen`). It has request ids, trace context, problem+json errors, `/livez`, `/readyz`,
- * `/metrics`, `/docs` and, when `auth` is given, bearer-token verification for the routes a
- * service registers through `protectedRoutes`. Register routes on the returned instance.
+ * `/metrics`, `/docs`, when `auth` is given, bearer-token verification for the routes a
+ * service registers through `protectedRoutes`, and when `rateLimits` is given, per-caller limits
+ * on every route but the probes, metrics and docs. Register routes on the returned instance.
  */
 export function buildServer(opts: ServerOptions): App {
   const requestTimeout = opts.requestTimeoutMs ?? 10_000
@@ -64,6 +66,8 @@ export function buildServer(opts: ServerOptions): App {
   if (!(headersTimeout > 0 && headersTimeout <= requestTimeout)) {
     throw new TypeError(`headersTimeoutMs (${headersTimeout}) must be positive and at most requestTimeoutMs (${requestTimeout})`)
   }
+  if (opts.rateLimits) checkRateLimits(opts.rateLimits)
+  const registry = opts.registry ?? new Registry()
   const app = Fastify({
     ...(opts.logger === undefined ? {} : { loggerInstance: opts.logger }),
     bodyLimit: opts.bodyLimit ?? 65_536,
@@ -116,8 +120,11 @@ export function buildServer(opts: ServerOptions): App {
   void app.register(storableTextPlugin)
   void app.register(finiteNumbersPlugin)
   void app.register(slowClientsPlugin)
-  void app.register(metricsPlugin, { registry: opts.registry ?? new Registry(), defaultMetrics: opts.defaultMetrics ?? true })
+  void app.register(metricsPlugin, { registry, defaultMetrics: opts.defaultMetrics ?? true })
   if (opts.auth) void app.register(authPlugin, opts.auth)
+  // After auth (it keys callers by their verified token) and before any route: its onRoute hook
+  // gives each route its group, and the routes registered below opt out.
+  if (opts.rateLimits) void app.register(rateLimitPlugin, { ...opts.rateLimits, registry })
   if (opts.openapi !== false) {
     void app.register(openapiPlugin, {
       title: opts.openapi?.title ?? opts.serviceName,

@@ -41,7 +41,8 @@ const metrics: FastifyPluginCallback<MetricsPluginOptions> = (app, { registry, d
     next()
   })
 
-  app.get('/metrics', { schema: { hide: true } }, (_request, reply) => {
+  // Never rate limited: a scrape refused with 429 would be a gap in every graph.
+  app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, (_request, reply) => {
     void reply.type(registry.contentType)
     return registry.metrics()
   })

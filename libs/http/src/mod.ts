@@ -1,11 +1,11 @@
 /**
  * @orderflow/http — the Fastify 5 server every Orderflow API is built on: TypeBox-typed routes,
- * problem+json errors with stable codes, bearer-token auth for protected routes, probes,
- * Prometheus metrics, OpenAPI docs and a graceful shutdown.
+ * problem+json errors with stable codes, bearer-token auth for protected routes, per-caller rate
+ * limits, probes, Prometheus metrics, OpenAPI docs and a graceful shutdown.
  */
 export { buildServer } from './build-server.js'
 export type { App, Plugin, RegisteredRoute } from './build-server.js'
-export type { AuthOptions, OpenApiOptions, ReadinessCheck, ServerOptions } from './server-options.js'
+export type { AuthOptions, OpenApiOptions, RateLimitGroup, RateLimitOptions, ReadinessCheck, ServerOptions } from './server-options.js'
 
 export { isProblemError, ProblemError, ProblemSchema, problemResponse, problemType, PROBLEM_CONTENT_TYPE } from './problem.js'
 export type { FieldError, Problem, ProblemDefinition, ProblemInit } from './problem.js'
@@ -17,6 +17,8 @@ export { CUSTOMER_ROLE, customerScope, protectedRoutes, requireAnyRole, requireR
 export type { RoleCheck } from './protected-routes.js'
 export { authOptionsFromSettings } from './auth-settings.js'
 export type { AuthSettingValues } from './auth-settings.js'
+export { rateLimitsFromSettings } from './rate-limit-settings.js'
+export type { RateLimitSettingValues } from './rate-limit-settings.js'
 export { MAX_SUBJECT_LENGTH } from './auth.plugin.js'
 export type { AuthUser, TokenClaims } from './auth.plugin.js'
 export { BEARER_SCHEME } from './openapi.plugin.js'

@@ -15,7 +15,7 @@ export interface OpenApiPluginOptions {
 /**
  * The OpenAPI 3.1 document, built from the route schemas (TypeBox schemas are JSON Schema, so no
  * transform is needed), at `/docs/json`, with Swagger UI at `/docs`. Routes with
- * `schema: { hide: true }` (probes, metrics) stay out of it.
+ * `schema: { hide: true }` (probes, metrics) stay out of it. The docs are not rate limited.
  */
 const openapi: FastifyPluginAsync<OpenApiPluginOptions> = async (app, opts) => {
   await app.register(fastifySwagger, {
@@ -28,7 +28,14 @@ const openapi: FastifyPluginAsync<OpenApiPluginOptions> = async (app, opts) => {
       },
     },
   })
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  // The UI's routes in a context of their own, whose onRoute hook takes them out of the rate
+  // limits: a page of static files and a cached document, not the API.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, rateLimit: false }
+    })
+    await docs.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  })
 }
 
 // fastify-plugin: @fastify/swagger collects routes through an onRoute hook, which must sit at the

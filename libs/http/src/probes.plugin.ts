@@ -29,8 +29,8 @@ async function run(check: ReadinessCheck, timeoutMs: number): Promise<{ result: 
  * `GET /livez` answers 200 whenever the event loop turns (a process that cannot answer it is
  * restarted). `GET /readyz` answers 200 only while every dependency check passes within its
  * time limit and the server is not shutting down, so a pod that cannot serve is taken out of
- * the load balancer without being restarted. Both stay out of the OpenAPI document and outside
- * auth.
+ * the load balancer without being restarted. Both stay out of the OpenAPI document, outside auth
+ * and outside rate limits.
  */
 export const probesPlugin: FastifyPluginCallback<ProbesPluginOptions> = (app, opts, done) => {
   const names = new Set<string>()
@@ -39,9 +39,11 @@ export const probesPlugin: FastifyPluginCallback<ProbesPluginOptions> = (app, op
     names.add(name)
   }
 
-  app.get('/livez', { schema: { hide: true } }, () => ({ status: 'ok' }))
+  // Never rate limited: a kubelet or load balancer refused with 429 would take the pod out.
+  const probe = { schema: { hide: true }, config: { rateLimit: false } } as const
+  app.get('/livez', probe, () => ({ status: 'ok' }))
 
-  app.get('/readyz', { schema: { hide: true } }, async (request) => {
+  app.get('/readyz', probe, async (request) => {
     if (app.lifecycle.shuttingDown) {
       throw HttpErrors.SHUTTING_DOWN('The server is shutting down and takes no new work.')
     }

@@ -42,6 +42,31 @@ export interface OpenApiOptions {
   description?: string
 }
 
+/**
+ * The route groups a caller's requests are counted in, each with its own limit:
+ * - `reads`: GET and HEAD;
+ * - `writes`: every other method (POST, PUT, PATCH, DELETE);
+ * - `admin`: operators' routes, those whose role checks name only `ops:*` roles (the dead-letter
+ *   API, a saga's state), whatever their method.
+ *
+ * A route may name its group itself with `config: { rateLimitGroup: 'admin' }`, or stay outside
+ * every group with `config: { rateLimit: false }` (the probes, `/metrics` and `/docs` do).
+ */
+export type RateLimitGroup = 'reads' | 'writes' | 'admin'
+
+/**
+ * Per-caller limits. A caller is the verified token's subject, else (no token, or one that does
+ * not verify) the client address, so a forged token never reaches its subject's bucket. Counts
+ * live in this process: with N replicas behind a load balancer a caller gets up to N times the
+ * limit. Over the limit a request gets 429 `RATE_LIMITED` with `Retry-After`; every limited
+ * response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
+ * See `rateLimitsFromSettings` to build it from the `RATE_LIMIT_*` environment settings.
+ */
+export interface RateLimitOptions {
+  /** Requests a caller may make in a minute, per route group; 0 for no limit on that group. */
+  perMinute: Readonly<Record<RateLimitGroup, number>>
+}
+
 export interface ServerOptions {
   /** The service's short name, e.g. `order`; the default OpenAPI title. */
   serviceName: string
@@ -86,6 +111,11 @@ export interface ServerOptions {
   registry?: Registry | undefined
   /** Register prom-client's default process metrics on the registry (once per registry). @default true */
   defaultMetrics?: boolean | undefined
+  /**
+   * Per-caller request limits by route group. Services pass `rateLimitsFromSettings(config)`.
+   * @default no limits
+   */
+  rateLimits?: RateLimitOptions | undefined
   /** OpenAPI document at `/docs/json` with a UI at `/docs`. `false` turns both off. @default enabled */
   openapi?: OpenApiOptions | false | undefined
 }

@@ -101,3 +101,24 @@ void t.test('an identity provider that fails or is unreachable gives 503 AUTH_UN
     await app.close()
   }
 })
+
+void t.test('with rate limits, an identity provider that fails is asked once per request and the request counts against its address', async (t) => {
+  let fetches = 0
+  const failing = await serve(t, (_req, res) => {
+    fetches++
+    res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}')
+  })
+  const { app } = buildTestServer({
+    auth: { jwksUrl: `${failing.url}/jwks.json`, jwksTimeoutMs: 300 },
+    rateLimits: { perMinute: { reads: 1, writes: 1, admin: 1 } },
+  })
+  t.teardown(() => app.close())
+  const get = () => app.inject({ method: 'GET', url: '/v1/orders/o1', headers: { authorization: `Bearer ${rs256Token(signing.privateKey, 'key-1')}` } })
+  const res = await get()
+  t.equal(res.statusCode, 503, 'the limiter does not turn the outage into a 500')
+  t.match(json(res), { code: 'AUTH_UNAVAILABLE' })
+  t.equal(fetches, 1, 'one verification for the limiter and the route alike')
+  t.equal(res.headers['ratelimit-limit'], '1', 'counted')
+  const again = await get()
+  t.equal(again.statusCode, 429, 'against the address: the subject is unknown while the keys are')
+})

@@ -1,13 +1,13 @@
 import type { TObject } from 'typebox'
-import { authOptionsFromSettings, buildServer, protectedRoutes, type App } from '@orderflow/http'
+import { authOptionsFromSettings, buildServer, protectedRoutes, rateLimitsFromSettings, type App } from '@orderflow/http'
 import { deadLetterRoutes } from './dead-letters.routes.js'
 import type { ServiceContext } from './service-context.js'
 import type { ServiceDefinition } from './service-definition.js'
 import type { ServiceConfig } from './service-settings.js'
 
 /**
- * The service's API without listening: the common server (auth, errors, probes with database and
- * NATS readiness, metrics, OpenAPI) plus the service's routes. Tests call `app.inject()`.
+ * The service's API without listening: the common server (auth, rate limits, errors, probes with
+ * database and NATS readiness, metrics, OpenAPI) plus the service's routes. Tests call `app.inject()`.
  */
 export function buildServiceApp<C extends ServiceConfig>(def: ServiceDefinition<TObject, C>, ctx: ServiceContext<C>): App {
   const app = buildServer({
@@ -17,6 +17,7 @@ export function buildServiceApp<C extends ServiceConfig>(def: ServiceDefinition<
     requestTimeoutMs: ctx.config.REQUEST_TIMEOUT_MS,
     headersTimeoutMs: ctx.config.HEADERS_TIMEOUT_MS,
     auth: authOptionsFromSettings(ctx.config),
+    rateLimits: rateLimitsFromSettings(ctx.config),
     registry: ctx.registry,
     openapi: { title: def.openapi.title, description: def.openapi.description, version: '0.1.0' },
     readiness: [

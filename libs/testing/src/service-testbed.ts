@@ -70,6 +70,9 @@ export async function serviceTestbed<S extends TObject, C extends Static<S> & Se
     NATS_NAMESPACE: namespace,
     JWT_SECRETS: TEST_JWT_SECRETS.join(','),
     OUTBOX_POLL_INTERVAL_MS: '200',
+    // Tests send hundreds of requests with one token (e2e's fuzz over 10,000): per-caller limits
+    // are off unless a test turns them on; libs/http's tests and libs/runtime's cover them.
+    RATE_LIMIT_ENABLED: 'false',
     ...env,
   }) as C
   const { ctx, close } = await openServiceContext(def, config, createLogger({ serviceName: `${def.name}-test`, level: 'silent' }))

@@ -30,7 +30,8 @@ function servedPrefixes(name: string): string[] {
   const definition = readFileSync(join(dir, 'service.ts'), 'utf8')
   const files = readdirSync(join(dir, 'routes')).filter((f) => f.endsWith('.routes.ts')).map((f) => join(dir, 'routes', f))
   if (/deadLetterApi:\s*true/.test(definition)) files.push(join(repoRoot, 'libs/runtime/src/dead-letters.routes.ts'))
-  return files.flatMap(routeSegments).map((segment) => `/v1${segment}`).sort()
+  // Several route files may share a prefix (inventory's stock and price lists are both /inventory…).
+  return [...new Set(files.flatMap(routeSegments).map((segment) => `/v1${segment}`))].sort()
 }
 
 function only<T>(manifests: readonly Manifest[], kind: string): T | undefined {

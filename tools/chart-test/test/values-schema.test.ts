@@ -51,6 +51,7 @@ t.test('misspelt keys fail', async (t) => {
   rejects(t, { networkPolicy: { enable: false } }, /networkPolicy .*enable/, 'in a feature switch')
   rejects(t, { ingress: { domain: 'example.com' } }, /ingress .*domain/, 'the old per-service domain (one host now: ingress.host)')
   rejects(t, { networkPolicy: { jwksEgress: { cidr: '10.0.0.0/8' } } }, /jwksEgress .*cidr/, 'jwksEgress takes peers in `to`')
+  rejects(t, { rateLimits: { writesPerSecond: 10 } }, /rateLimits .*writesPerSecond/, 'the limits are per minute')
   rejects(t, { services: { Order: { enabled: true, port: 8081 } } }, /property name/, 'a service name that is not a short lowercase word')
 })
 
@@ -58,6 +59,10 @@ t.test('wrong types fail', async (t) => {
   rejects(t, { services: { order: { port: '8081' } } }, /services\/order\/port must be integer/, 'port as a string')
   rejects(t, { ingress: { enabled: 'yes' } }, /ingress\/enabled must be boolean/, 'a switch as a string')
   rejects(t, { ingress: { rateLimit: { rps: '20' } } }, /rateLimit\/rps must be integer/, 'a rate limit as a string')
+  rejects(t, { rateLimits: { readsPerMinute: -1 } }, /rateLimits\/readsPerMinute must be >= 0/, 'a negative per-caller limit')
+  rejects(t, { rateLimits: { adminPerMinute: 1.5 } }, /rateLimits\/adminPerMinute must be integer/, 'a fractional per-caller limit')
+  rejects(t, { rateLimits: { enabled: 'false' } }, /rateLimits\/enabled must be boolean/, 'the switch as a string')
+  rejects(t, { rateLimits: { writesPerMinute: null } }, /rateLimits must have required property 'writesPerMinute'/, 'a limit deleted with null (it would render as 0: no limit)')
   rejects(t, { services: { order: { paths: ['v1/orders'] } } }, /paths\/0 must match pattern/, 'a path without its leading slash')
   rejects(t, { gateway: { parentRefs: [{ namespace: 'gateways' }] } }, /parentRefs\/0 must have required property 'name'/, 'a parentRef without a name')
   rejects(t, { config: { STREAM_REPLICAS: 3 } }, /config\/STREAM_REPLICAS must be string/, 'env values are strings (use --set-string)')
