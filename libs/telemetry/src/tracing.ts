@@ -9,9 +9,9 @@ export interface TracingOptions {
   /** `service.name` of every span, e.g. `order`. */
   serviceName: string
   /**
-   * OTLP/HTTP traces endpoint (e.g. `http://otel-collector:4318/v1/traces`). Without one, spans
-   * are not recorded (nothing would read them), but each still gets its ids, so trace ids
-   * propagate over NATS and appear in logs at the cost of an id, not of a span.
+   * OTLP/HTTP traces endpoint (e.g. `http://otel-collector:4318/v1/traces`). Without one, new
+   * traces are not recorded (nothing would read them), but each span still gets its ids, so trace
+   * ids propagate over NATS and appear in logs at the cost of an id, not of a span.
    */
   otlpEndpoint?: string | undefined
   /** Share of new traces that are sampled for export; a caller's decision is kept. @default 1 */
@@ -36,9 +36,10 @@ export function initTracing(opts: TracingOptions): Tracing {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName }),
     // With no exporter a recorded span is built (attributes, events, timing) only to be dropped:
-    // 17 deliveries and their spans per order. Not recording keeps the ids: logs and traceparent
-    // headers still carry each order's trace.
-    sampler: opts.otlpEndpoint ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }) : new AlwaysOffSampler(),
+    // 17 deliveries and their spans per order. So new traces are not recorded, which keeps their
+    // ids (logs and traceparent headers still carry each order's trace); a caller's decision to
+    // sample is still honoured and passed on, for the services downstream that do export.
+    sampler: new ParentBasedSampler({ root: opts.otlpEndpoint ? new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) : new AlwaysOffSampler() }),
     spanProcessors: opts.otlpEndpoint ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: opts.otlpEndpoint }) })] : [],
   })
   trace.setGlobalTracerProvider(provider)

@@ -57,3 +57,14 @@ t.test('with an exporter, spans are recorded and sampled', async (t) => {
     span.end()
   })
 })
+
+t.test("without an exporter, a caller's sampled trace stays sampled", async (t) => {
+  const tracing = initTracing({ serviceName: 'telemetry-test' })
+  t.teardown(() => tracing.shutdown())
+  const parent = propagation.extract(context.active(), { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
+  const span = trace.getTracer('test').startSpan('child', {}, parent)
+  const headers: Record<string, string> = {}
+  propagation.inject(trace.setSpan(context.active(), span), headers)
+  t.match(headers.traceparent, /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/)
+  span.end()
+})
