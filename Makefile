@@ -50,7 +50,7 @@ clean: ## remove build output
 	rm -rf libs/*/dist services/*/dist tools/*/dist
 
 .PHONY: up
-up: build ## run every service locally (PostgreSQL and NATS on 127.0.0.1); prints URLs and a token
+up: build ## run every service locally (PostgreSQL and NATS on 127.0.0.1); REPLICAS=2 runs two processes of each; prints URLs and a token
 	tools/dev/up
 
 .PHONY: down

@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import { BENCH_CUSTOMER_PREFIX, checkBenchBooks } from './books-check.js'
 import { readBusSnapshot, readDeliveryCounters } from './bus-stats.js'
 import { connectDatabaseStats, type DatabaseStats } from './db-stats.js'
-import { declaredServices, liveServices, readDevSecret, runDevScript, type ServicePids } from './local-system.js'
+import { declaredServices, liveServices, readDevSecret, replicaCount, replicaUrls, runDevScript, type ServicePids } from './local-system.js'
 import { INTAKE_SANDBOX, removeSandbox, sandboxEnv } from './intake-sandbox.js'
 import { BENCH_PRICE, priceSkus } from './price-skus.js'
 import { readMachineInfo } from './machine-info.js'
@@ -51,8 +51,10 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
   const startedAt = new Date()
   const { pids, startedByUs, sandboxed } = await ensureSystem(envt, settings.intake)
   const bus = await connectBus({ servers: envt.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'orderflow-bench', logger: pino({ level: 'warn' }) })
+  const replicas = replicaCount(pids)
   const api = createOrderApi({
-    orderUrl: opts.orderUrl,
+    // Every order replica gets its share, as a Kubernetes Service would spread them.
+    orderUrl: replicaUrls(opts.orderUrl, pids.get('order')?.length ?? 1),
     inventoryUrl: opts.inventoryUrl,
     token: signDevToken({ secret: readDevSecret(envt.root, envt.env), roles: ['orders:write', 'inventory:write'], subject: 'bench', ttlSeconds: 86_400 }),
     connections: settings.connections,
@@ -91,7 +93,8 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       ...(dbStats ? { databaseSnapshot: () => dbStats.snapshot() } : {}),
       deliveryCounters: () => readDeliveryCounters(bus.jsm, topology),
       statements,
-      classify: platformClassifier(new Map([...pids].map(([name, pid]) => [pid, name])), process.pid, databasePrefix),
+      // A service's replicas are one group: the figures are the service's, however many processes it runs.
+      classify: platformClassifier(new Map([...pids].flatMap(([name, list]) => list.map((pid) => [pid, name] as const))), process.pid, databasePrefix),
       orderBody: (n) => orderBody(n, skus),
       keyPrefix: `bench-${startedAt.getTime().toString(36)}`,
       log,
@@ -135,6 +138,7 @@ export async function runBenchmark(opts: BenchOptions, envt: BenchEnvironment): 
       finishedAt: new Date().toISOString(),
       machine,
       services: [...pids.keys()].sort(),
+      replicas,
       database,
       statements: typeof statements === 'string' ? statements : statementsText(statements),
       settings,
@@ -259,7 +263,8 @@ async function ensureSystem(envt: BenchEnvironment, intake: boolean): Promise<{ 
   let pids = liveServices(envt.root)
   const missing = () => needed.filter((name) => !pids.has(name))
   if (missing().length === 0) {
-    envt.log(`using the running system (${[...pids.keys()].join(', ')})`)
+    const replicas = replicaCount(pids)
+    envt.log(`using the running system (${[...pids.keys()].join(', ')}${replicas > 1 ? `; ${replicas} replicas of each` : ''})`)
     return { pids, startedByUs: false, sandboxed: false }
   }
   if (pids.size > 0) {

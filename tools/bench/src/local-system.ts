@@ -3,23 +3,39 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readCmdline } from './proc-files.js'
 
-/** The services `make up` runs, by name, with their live pids. */
-export type ServicePids = Map<string, number>
+/** The services `make up` runs, by name, with the live pids of their replicas (REPLICAS=N). */
+export type ServicePids = Map<string, number[]>
 
 /**
  * Services started by `make up` that are still alive: their pid file exists and the process
- * behind it is still that service (a recycled pid is not).
+ * behind it is still that service (a recycled pid is not). Replica i > 1 of a service has the pid
+ * file `<service>@<i>.pid` (tools/dev/up).
  */
 export function liveServices(root: string): ServicePids {
   const dir = join(root, '.run', 'pids')
   const live: ServicePids = new Map()
   if (!existsSync(dir)) return live
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
-    const name = file.slice(0, -'.pid'.length)
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid')).sort()) {
+    const name = file.slice(0, -'.pid'.length).replace(/@\d+$/, '')
     const pid = Number(readFileSync(join(dir, file), 'utf8').trim())
-    if (Number.isInteger(pid) && readCmdline(pid)?.includes(`services/${name}/dist/main.js`)) live.set(name, pid)
+    if (Number.isInteger(pid) && readCmdline(pid)?.includes(`services/${name}/dist/main.js`)) live.set(name, [...(live.get(name) ?? []), pid])
   }
   return live
+}
+
+/** Most replicas any running service has: what `REPLICAS=N make up` started. */
+export function replicaCount(pids: ServicePids): number {
+  return Math.max(1, ...[...pids.values()].map((p) => p.length))
+}
+
+/** Replica i's URL of a service whose first replica is at `url`: the port + 100·(i-1), as tools/dev/up starts them. */
+export function replicaUrls(url: string, replicas: number): string[] {
+  const first = new URL(url)
+  return Array.from({ length: replicas }, (_, i) => {
+    const u = new URL(first)
+    u.port = String(Number(first.port) + 100 * i)
+    return u.origin
+  })
 }
 
 /** Runs one of the dev scripts (`tools/dev/up`, `tools/dev/down`), its output sent to `log`. */

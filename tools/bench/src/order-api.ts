@@ -1,4 +1,4 @@
-import { Pool, request } from 'undici'
+import { BalancedPool, Pool, request } from 'undici'
 
 /** What one POST /v1/orders came to. */
 export type PlaceOrderResult =
@@ -9,8 +9,8 @@ export type PlaceOrderResult =
   | { kind: 'network-error'; code: string }
 
 export interface OrderApiOptions {
-  /** Base URL of the order service. */
-  orderUrl: string
+  /** Base URL of the order service, or of each of its replicas (requests are spread over them). */
+  orderUrl: string | readonly string[]
   /** Base URL of the inventory service. */
   inventoryUrl: string
   /** A bearer token with orders:write and inventory:write. */
@@ -37,13 +37,9 @@ export interface OrderApi {
  */
 export function createOrderApi(opts: OrderApiOptions): OrderApi {
   const timeoutMs = opts.timeoutMs ?? 30_000
-  const pool = new Pool(opts.orderUrl, {
-    connections: opts.connections ?? 256,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  })
+  const options = { connections: opts.connections ?? 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
+  const urls = typeof opts.orderUrl === 'string' ? [opts.orderUrl] : opts.orderUrl
+  const pool = urls.length === 1 ? new Pool(urls[0]!, options) : new BalancedPool([...urls], options)
   const auth = `Bearer ${opts.token}`
   const put = async (path: string, body: unknown): Promise<void> => {
     const res = await request(`${opts.inventoryUrl}${path}`, {

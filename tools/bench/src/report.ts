@@ -40,7 +40,7 @@ export function renderSection(result: BenchResult, opts: SectionOptions): string
       `${s.skus} SKUs, ${s.connections} keep-alive connections; drain timeout ${s.drainTimeoutSeconds} s` +
       `${s.vacuum ? '; `VACUUM (ANALYZE)` of the platform databases before each run' : ''}` +
       `${result.vacuumDuringRunsSeconds ? `, and every ${result.vacuumDuringRunsSeconds} s during it of the tables autovacuum's thresholds call due` : ''}` +
-      `${result.services ? `; services running: ${result.services.join(', ')}` : ''}.`,
+      `${result.services ? `; services running: ${result.services.join(', ')}` : ''}${(result.replicas ?? 1) > 1 ? `, ${result.replicas} processes of each (REPLICAS=${result.replicas})` : ''}.`,
     `- **Sustainable** means: ${s.intake ? 'HTTP' : 'end-to-end'} p99 ≤ ${formatMs(t.maxP99Ms)}, failed orders ≤ ${t.maxFailureRate * 100} %, the backlog at stop drained within ${t.maxDrainSeconds} s, ` +
       `completions ≥ ${t.minCompletionRatio * 100} % of the accepted rate, the generator's send lag p99 ≤ ${t.maxSendLagMs} ms.`,
     `- **${s.intake ? 'Completed' : 'End to end'}** is ${s.intake ? 'the POST leaving the client → `order.evt.created` seen on NATS (the outbox relay)' : "the POST leaving the client → the saga's outcome event (`order.evt.saga.confirmed|failed|cancelled`) seen on NATS"}.`,

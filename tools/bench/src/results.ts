@@ -176,6 +176,8 @@ export interface BenchResult {
   command?: string
   /** The services that were running (intake runs may have only the order service). */
   services?: string[]
+  /** Processes per service (`REPLICAS=N make up`); absent in results from before it existed. */
+  replicas?: number
   startedAt: string
   finishedAt: string
   machine: MachineInfo
