@@ -3,9 +3,11 @@ import type { AnyEntity, EntityClass, EntitySchema, LoggerNamespace } from '@mik
 import { MikroORM } from '@mikro-orm/postgresql'
 import { Migrator } from '@mikro-orm/migrations'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import { DbError } from './db.errors.js'
 import { OrderflowMigrationGenerator } from './migration-generator.js'
 import { PinoOrmLogger } from './orm-logger.js'
+import { watchPool } from './pool.metrics.js'
 
 /** The ORM of one service's PostgreSQL database. */
 export type Orm = MikroORM
@@ -38,6 +40,8 @@ export interface CreateOrmOptions {
   debug?: boolean | LoggerNamespace[]
   /** Log queries that take at least this long as warnings, whatever `debug` says. @default off */
   slowQueryMs?: number
+  /** Where the pool's gauges go (`db_pool_*{pool="orm"}`). @default not reported */
+  registry?: Registry
 }
 
 /**
@@ -84,6 +88,8 @@ export async function createOrm(options: CreateOrmOptions): Promise<Orm> {
     await orm.close(true)
     throw new DbError(`cannot connect to the database: ${check.reason}`, { cause: check.error })
   }
+  // Watched until a pool of the same name replaces it; once the ORM is closed it reports zeros.
+  if (options.registry) watchPool(options.registry, 'orm', await orm.em.getConnection().getNativeClient())
   return orm
 }
 

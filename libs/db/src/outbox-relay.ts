@@ -6,6 +6,7 @@ import type { OutboxRecord } from './outbox.js'
 import { outboxMetrics, type OutboxMetrics, type PendingCounter } from './outbox.metrics.js'
 import { claimBatch, countPending, markSent, outboxTableExists, purgeSent, recordFailures } from './outbox.sql.js'
 import { survivePoolErrors } from './pool-errors.js'
+import { watchPool } from './pool.metrics.js'
 
 /** What became of one message of a batch, in the batch's order. */
 export type PublishOutcome = { ok: true } | { ok: false; error: unknown }
@@ -92,6 +93,8 @@ class Relay implements OutboxRelay {
   readonly #pool: pg.Pool
   readonly #sweepAfterMs: number
   readonly #countPending: PendingCounter
+  readonly #registry: Registry | undefined
+  #unwatchPool: (() => void) | undefined
   #stopping = false
   #wakeSleeper: (() => void) | undefined
   #loop: Promise<void> = Promise.resolve()
@@ -111,6 +114,7 @@ class Relay implements OutboxRelay {
     this.#purgeIntervalMs = positive('purgeIntervalMs', options.purgeIntervalMs ?? 60_000)
     const poolSize = positive('poolSize', options.poolSize ?? 2)
     this.#metrics = outboxMetrics(options.registry)
+    this.#registry = options.registry
     this.#pool = new pg.Pool({ connectionString: options.url, max: poolSize, application_name: 'orderflow-outbox-relay' })
     survivePoolErrors(this.#pool, (error) => this.#logger.warn({ err: error }, 'outbox relay pool connection lost'))
     this.#sweepAfterMs = options.sweepAfterMs ?? 5_000
@@ -134,6 +138,7 @@ class Relay implements OutboxRelay {
       throw new OutboxRelayError('cannot start the outbox relay: cannot connect to the database', { cause: error })
     }
     this.#metrics.pendingCounters.add(this.#countPending)
+    this.#unwatchPool = this.#registry ? watchPool(this.#registry, 'outbox-relay', this.#pool) : undefined
     this.#loop = this.#run()
     this.#schedulePurge()
   }
@@ -146,6 +151,7 @@ class Relay implements OutboxRelay {
       await this.#loop
       await this.#purging
       this.#metrics.pendingCounters.delete(this.#countPending)
+      this.#unwatchPool?.()
       await this.#pool.end()
     })()
     return this.#stopped

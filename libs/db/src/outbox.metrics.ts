@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, register as globalRegistry, type Registry } from 'prom-client'
+import type { PendingOutbox } from './outbox.sql.js'
 
-/** Counts unsent outbox rows; `undefined` when it could not (the gauge then keeps its last value). */
-export type PendingCounter = () => Promise<number | undefined>
+/** Counts unsent outbox rows; `undefined` when it could not (the gauges then keep their last values). */
+export type PendingCounter = () => Promise<PendingOutbox | undefined>
 
 /** The outbox relay's metrics in one registry, shared by every relay of the process that uses it. */
 export interface OutboxMetrics {
@@ -41,17 +42,34 @@ export function outboxMetrics(registry: Registry = globalRegistry): OutboxMetric
     }),
     pendingCounters,
   }
+  // Counted on scrape rather than on every batch: a count(*) per batch would cost more than the
+  // batch when the relay is busy, and nobody reads the value in between. One query serves both
+  // gauges: a scrape collects them at the same time and shares it.
+  let sampling: Promise<PendingOutbox | undefined> | undefined
+  const sample = (): Promise<PendingOutbox | undefined> => {
+    const [count] = pendingCounters
+    if (!count) return Promise.resolve(undefined)
+    sampling ??= count().finally(() => {
+      sampling = undefined
+    })
+    return sampling
+  }
   new Gauge({
     name: 'outbox_pending',
     help: 'Outbox events not yet published (counted when scraped)',
     registers,
-    // Counted on scrape rather than on every batch: a count(*) per batch would cost more than the
-    // batch when the relay is busy, and nobody reads the value in between.
     async collect() {
-      const [count] = pendingCounters
-      if (!count) return
-      const value = await count()
-      if (value !== undefined) this.set(value)
+      const value = await sample()
+      if (value !== undefined) this.set(value.count)
+    },
+  })
+  new Gauge({
+    name: 'outbox_oldest_pending_age_seconds',
+    help: 'How long the oldest unpublished outbox event has waited (0 when none waits; read when scraped)',
+    registers,
+    async collect() {
+      const value = await sample()
+      if (value !== undefined) this.set(value.oldestAgeSeconds)
     },
   })
   byRegistry.set(registry, metrics)

@@ -96,9 +96,23 @@ export async function purgeSent(db: pg.Pool, retentionMs: number, chunk = 5_000)
   }
 }
 
-export async function countPending(db: pg.Pool): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from outbox where sent_at is null')
-  return rows[0]?.n ?? 0
+/** Unsent outbox events: how many, and how long the oldest has waited (0 when none). */
+export interface PendingOutbox {
+  readonly count: number
+  readonly oldestAgeSeconds: number
+}
+
+/**
+ * Both from `outbox_pending_idx` (unsent rows by `seq`): the count an index-only scan, the oldest
+ * the first entry — `seq` follows the order rows were written, so its row is the one that has
+ * waited longest.
+ */
+export async function countPending(db: pg.Pool): Promise<PendingOutbox> {
+  const { rows } = await db.query<{ n: number; oldest: number | null }>(
+    `select (select count(*)::int from outbox where sent_at is null) as n,
+            (select extract(epoch from now() - created_at)::float8 from outbox where sent_at is null order by seq limit 1) as oldest`,
+  )
+  return { count: rows[0]?.n ?? 0, oldestAgeSeconds: Math.max(0, rows[0]?.oldest ?? 0) }
 }
 
 /** Whether the outbox table exists, so a relay started before the migrations says so plainly. */

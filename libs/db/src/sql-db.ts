@@ -1,7 +1,9 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import { survivePoolErrors } from './pool-errors.js'
+import { watchPool } from './pool.metrics.js'
 import type { SqlDb } from './sql-transaction.js'
 
 export interface SqlDbOptions {
@@ -10,6 +12,8 @@ export interface SqlDbOptions {
   /** Connections at most; opened on demand, closed after 10 s idle. */
   readonly poolSize: number
   readonly logger: Logger
+  /** Where the pool's gauges go (`db_pool_*{pool="hot-path"}`). @default not reported */
+  readonly registry?: Registry | undefined
 }
 
 /**
@@ -36,12 +40,16 @@ export function openSqlDb(opts: SqlDbOptions): SqlDb {
     types,
   })
   survivePoolErrors(pool, (error) => opts.logger.warn({ err: error }, 'hot-path database connection lost'))
+  const unwatch = opts.registry ? watchPool(opts.registry, 'hot-path', pool) : () => undefined
   return new Kysely<object>({
     dialect: new PostgresDialect({
       pool: {
         options: pool.options,
         connect: async () => namingStatements(await pool.connect()),
-        end: () => pool.end(),
+        end: () => {
+          unwatch()
+          return pool.end()
+        },
       },
     }),
   })

@@ -72,9 +72,13 @@ void t.test('outbox_pending counts the unsent events when scraped', async (t) =>
   t.teardown(() => relay.stop())
   await enqueue(3)
   t.equal(await metric(registry, 'outbox_pending'), 3, 'claimed but not yet sent is still pending')
+  await query(url, `update outbox set created_at = created_at - interval '90 seconds' where sent_at is null`)
+  const age = await metric(registry, 'outbox_oldest_pending_age_seconds')
+  t.ok(age >= 90 && age < 150, `the oldest unsent event has waited about 90 s (${age})`)
   release()
   t.ok(await eventually(async () => (await unsent()) === 0))
   t.equal(await metric(registry, 'outbox_pending'), 0)
+  t.equal(await metric(registry, 'outbox_oldest_pending_age_seconds'), 0, 'nothing waits')
 })
 
 void t.test('while no relay runs events wait; they go out when one starts', async (t) => {

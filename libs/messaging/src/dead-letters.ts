@@ -109,7 +109,8 @@ export function createDeadLetters(bus: Bus, opts: DeadLettersOptions = {}): Dead
     return m && ours(m.subject) ? (decodeDeadLetter(m) ?? null) : null
   }
   const depth = async () => (await bus.jsm.streams.info(stream)).state.messages
-  const unwatch = messagingMetrics(opts.registry ?? new Registry()).watchDeadLetters(stream, cachedProbe(depth))
+  const metrics = messagingMetrics(opts.registry ?? new Registry())
+  const unwatch = metrics.watchDeadLetters(stream, cachedProbe(depth))
 
   return {
     stream,
@@ -118,6 +119,7 @@ export function createDeadLetters(bus: Bus, opts: DeadLettersOptions = {}): Dead
       const h = encodeDeadLetterHeaders(keyOf(dl.origin), dl.reason, dl.origin, dl.error, dl.headers, dl.missing ?? false)
       const ack = await bus.js.publish(`${prefix}.${dl.origin.stream}.${dl.origin.consumer}`, dl.data, { headers: h })
       failures.delete(keyOf(dl.origin))
+      if (!ack.duplicate) metrics.deadLettered.inc({ consumer: dl.origin.consumer, reason: dl.reason })
       return { seq: ack.seq, duplicate: ack.duplicate }
     },
     rememberFailure(key, error) {

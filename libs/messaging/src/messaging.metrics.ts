@@ -9,6 +9,8 @@ export interface MessagingMetrics {
   readonly processingSeconds: Histogram<'consumer'>
   readonly batchSize: Histogram<'consumer'>
   readonly published: Counter<'outcome'>
+  /** Messages stored in the dead-letter stream, by the consumer that gave up on them and why. */
+  readonly deadLettered: Counter<'consumer' | 'reason'>
   /** Reports a consumer's backlog in `messaging_consumer_pending`; returns the undo. */
   watchPending(consumer: string, probe: Probe): () => void
   /** Reports a dead-letter stream's depth in `messaging_dead_letters`; returns the undo. */
@@ -81,6 +83,12 @@ function createMetrics(registry: Registry): MessagingMetrics {
       name: 'messaging_published_total',
       help: 'Events published, by outcome (stored, duplicate, invalid, failed)',
       labelNames: ['outcome'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'messaging_dead_lettered_total',
+      help: 'Messages dead-lettered, by the consumer that gave up on them and the reason (a second copy of one is not counted)',
+      labelNames: ['consumer', 'reason'],
       registers,
     }),
     watchPending(consumer, probe) {

@@ -49,6 +49,11 @@ void t.test('the same message recorded twice is stored once, even with its origi
   t.equal(first.duplicate, false)
   t.equal(second.duplicate, true)
   t.equal(await countIn(fx.bus, fx.dlqStream), 1)
+  t.match(
+    await fx.registry.metrics(),
+    `messaging_dead_lettered_total{consumer="${fx.durable('worker')}",reason="permanent"} 1\n`,
+    'counted once, by consumer and reason',
+  )
   const dl = await fx.deadLetters.get(first.seq)
   t.same(dl?.headers, {
     'Nats-Msg-Id': 'the-event-id',

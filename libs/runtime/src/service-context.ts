@@ -43,7 +43,7 @@ export async function openServiceContext<C extends ServiceConfig>(
   logger: Logger,
 ): Promise<{ ctx: ServiceContext<C>; close: () => Promise<void> }> {
   const registry = new Registry()
-  const orm = await createOrm({ url: config.DATABASE_URL, entities: def.entities, poolSize: config.DATABASE_POOL_SIZE, logger })
+  const orm = await createOrm({ url: config.DATABASE_URL, entities: def.entities, poolSize: config.DATABASE_POOL_SIZE, logger, registry })
   let bus: Bus
   try {
     bus = await connectBus({ servers: splitList(config.NATS_URL), name: def.name, logger, user: config.NATS_USER, pass: config.NATS_PASSWORD })
@@ -54,7 +54,7 @@ export async function openServiceContext<C extends ServiceConfig>(
   const topology = createTopology(config.NATS_NAMESPACE)
   const { stream, subjectPrefix } = topology.deadLetters
   const publisher = createPublisher(bus, { registry, topology })
-  const db: SqlDb = openSqlDb({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger })
+  const db: SqlDb = openSqlDb({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger, registry })
   const ctx: ServiceContext<C> = {
     name: def.name,
     config,

@@ -18,9 +18,12 @@ const ordersOf = async (customerId: string): Promise<number> => {
   return Number(row?.n)
 }
 
+const placedTotal = async (): Promise<number> => (await tb.ctx.registry.getSingleMetric('orders_placed_total')?.get())?.values[0]?.value ?? NaN
+
 t.test('the same key and body replays the first response', async (t) => {
   const key = randomUUID()
   const body = orderBody({ customerId: 'replay' })
+  const placedBefore = await placedTotal()
   const first = await post(body, key)
   t.equal(first.statusCode, 202)
   t.notOk(first.headers['idempotent-replayed'])
@@ -32,6 +35,7 @@ t.test('the same key and body replays the first response', async (t) => {
   t.equal(second.headers.location, first.headers.location)
   t.same(second.json(), first.json(), 'the very same body')
   t.equal(await ordersOf('replay'), 1, 'one order')
+  t.equal((await placedTotal()) - placedBefore, 1, 'orders_placed_total counts it once')
   const [saga] = await tb.orm.em.fork().execute<{ sagas: string; reserves: string }[]>(
     `select (select count(*) from sagas s join orders o on o.id = s.order_id where o.customer_id = 'replay') as sagas,
             (select count(*) from outbox m join orders o on o.id = (m.payload->>'subject')::uuid

@@ -23,13 +23,15 @@ function rowOf(saga: Saga, status: OrderStatus, format: (iso: string) => string 
     progress,
     payment_token: c.payment_token,
     created_at: format(saga.createdAt.toISOString()),
+    state_since: format((saga.stateSince ?? saga.createdAt).toISOString()),
   }
 }
 
 t.test('a saga survives its row: every state, JSON timestamps or PostgreSQL text', async (t) => {
   const pgText = (iso: string) => iso.replace('T', ' ').replace('Z', '+00')
   for (const saga of Object.values(sagaIn)) {
-    const expected = Object.fromEntries(Object.entries(saga).filter(([, v]) => v !== null && v !== undefined))
+    // The fixtures entered their state when they were placed.
+    const expected = Object.fromEntries(Object.entries({ stateSince: saga.createdAt, ...saga }).filter(([, v]) => v !== null && v !== undefined))
     const strip = (s: Saga) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null && v !== undefined))
     t.same(strip(fromRow(rowOf(saga, 'PENDING')).saga), expected, `${saga.state} (ISO)`)
     t.same(strip(fromRow(rowOf(saga, 'PENDING', pgText)).saga), expected, `${saga.state} (timestamptz text)`)
@@ -63,6 +65,15 @@ t.test("the order's status, failure and timeline move with its saga; timeline-on
     ['inventory.cmd.release', 'payment.cmd.void', 'order.evt.saga.failed'],
   )
   t.same(w.outcomes.map((o) => [o.orderId, o.outcome, o.failureReason]), [[id, 'FAILED', 'PAYMENT_DECLINED']])
+  t.same(
+    w.stateExits,
+    [
+      { state: 'AUTHORIZING', seconds: 5 },
+      { state: 'COMPENSATING', seconds: 0 },
+    ],
+    'each state left, timed from when the saga entered it (the fixture at T0, then the clock)',
+  )
+  t.same(changes.saga(id)?.stateSince, clock.now, 'in FAILED since the move')
 })
 
 t.test('CANCELLING keeps the order CONFIRMED; a refusal is on the timeline only', async (t) => {
@@ -72,6 +83,7 @@ t.test('CANCELLING keeps the order CONFIRMED; a refusal is on the timeline only'
   changes.apply(id, { kind: 'shipment-cancel-refused' }, clock)
   const w = changes.writes()
   t.same(w.orders, [], 'the status did not change')
+  t.same(w.stateExits.map((e) => e.state), ['CONFIRMED', 'CANCELLING'], 'there and back: both states timed')
   t.same(
     w.timeline.map((e) => e.type),
     ['CANCEL_REFUSED'],

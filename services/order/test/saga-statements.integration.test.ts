@@ -69,13 +69,13 @@ t.test('the deadline sweep and the cancel route are two statements per transacti
   const orders = await placeMany(4)
   await tb.orm.em.fork().execute(`update sagas set deadline_at = now() - interval '1 second' where order_id in (?, ?, ?)`, orders.slice(0, 3))
   const sweep = countingDb(tb.ctx.db)
-  const deps = { db: sweep.db, outbox: tb.ctx.outbox, logger: tb.ctx.logger, metrics: { record: () => undefined }, timings, batchSize: 100 }
+  const deps = { db: sweep.db, outbox: tb.ctx.outbox, logger: tb.ctx.logger, metrics: { record: () => undefined, stateExits: () => undefined }, timings, batchSize: 100 }
   t.equal(await sweepDueSagas(deps), 3)
   t.equal(sweep.statements.length, 2, 'claim the due sagas, write them')
   for (const id of orders.slice(0, 3)) t.match(await h.saga(id), { state: 'RESERVING', version: 2 }, 'asked inventory again')
 
   const cancel = countingDb(tb.ctx.db)
-  const result = await requestCancel({ db: cancel.db, outbox: tb.ctx.outbox, metrics: { record: () => undefined }, timings }, orders[3]!, 'no longer needed')
+  const result = await requestCancel({ db: cancel.db, outbox: tb.ctx.outbox, metrics: { record: () => undefined, stateExits: () => undefined }, timings }, orders[3]!, 'no longer needed')
   t.match(result, { outcome: 'requested', status: 'PENDING' })
   t.equal(cancel.statements.length, 2, 'lock the order with its saga, write')
 })

@@ -27,6 +27,8 @@ t.test('GET /v1/orders/:id/saga shows state, version, steps done, deadline and f
   })
   t.same(Object.keys(body.steps as object).sort(), ['paymentVoidRequested', 'stockReleaseRequested', 'stockReserved'], 'steps not done are absent')
   t.notOk('paymentToken' in body || 'items' in body || 'customerEmail' in body, 'no order data, no card token')
+  const [since] = await tb.orm.em.fork().execute<{ moved: boolean }[]>('select state_since = updated_at as moved from sagas where order_id = ?', [id])
+  t.same(since, { moved: true }, 'state_since set by the write that moved the saga')
 
   await h.deliver(replies.released(id), replies.voided(id))
   const finished = (await view(id)).json<Record<string, unknown>>()
@@ -55,8 +57,9 @@ t.test('errors: unknown order 404, malformed id 400, no token 401, without ops:d
   t.match(forbidden.json(), { code: 'FORBIDDEN', missingRoles: ['ops:dlq'] })
 })
 
-t.test('/metrics counts sagas in flight by state', async (t) => {
-  await h.place()
+t.test('/metrics counts sagas in flight by state, with the oldest in each, and times the states left', async (t) => {
+  const id = await h.place()
+  await tb.orm.em.fork().execute(`update sagas set state_since = now() - interval '2 hours' where order_id = ?`, [id])
   const res = await tb.app.inject({ method: 'GET', url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.match(res.body, /sagas_in_flight\{state="RESERVING"\} [1-9]/)
@@ -64,6 +67,9 @@ t.test('/metrics counts sagas in flight by state', async (t) => {
   t.notMatch(res.body, /sagas_in_flight\{state="FAILED"\}/, 'finished sagas are not in flight')
   t.match(res.body, /# TYPE saga_duration_seconds histogram/)
   t.match(res.body, /sagas_finished_total\{outcome="FAILED",reason="PAYMENT_DECLINED"\} 1/, 'outcomes of the consumers, on the same registry')
+  t.match(res.body, /sagas_oldest_in_state_seconds\{state="RESERVING"\} 7\d{3}(\.\d+)?\n/, 'in RESERVING for two hours')
+  t.match(res.body, /sagas_oldest_in_state_seconds\{state="CANCELLING"\} 0\n/)
+  t.match(res.body, /saga_state_duration_seconds_count\{state="AUTHORIZING"\} [1-9]/, 'states the consumers moved sagas out of')
 })
 
 t.test('the order service serves the dead-letter API, for ops:dlq only', async (t) => {

@@ -24,13 +24,15 @@ export const Saga = defineEntity({
     paymentToken: p.string().length(200).nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
+    /** When the saga entered its state (set by the database when the state changes). */
+    stateSince: p.datetime().defaultRaw('now()'),
   },
   indexes: [
     // What the deadline sweep reads: due sagas, oldest deadline first. Finished sagas have none,
     // so the index holds only the sagas in flight.
     { name: 'sagas_deadline_idx', properties: ['deadlineAt'], where: 'deadline_at is not null' },
-    // What the in-flight gauge counts.
-    { name: 'sagas_state_idx', properties: ['state'] },
+    // What the in-flight gauges read: how many per state, and since when the oldest is in it.
+    { name: 'sagas_state_since_idx', properties: ['state', 'stateSince'] },
   ],
 })
 

@@ -92,6 +92,7 @@ export const orderRoutes: Plugin<OrderRoutesOptions> = async (app, { orm, db, ou
         log: request.log,
       }, timings)
       if (result.replayed) void reply.header('idempotent-replayed', 'true')
+      else metrics.placed()
       // A replayed body was built by toOrderView for this same schema when it was first sent.
       return reply.code(202).header('location', result.location).send(result.body as OrderView)
     },

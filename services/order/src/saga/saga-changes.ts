@@ -12,7 +12,7 @@ import { canMove, type OrderStatus } from '../domain/order-status.js'
 import { toEvents } from './saga-events.js'
 import { applyToSaga } from './saga-machine.js'
 import type { SagaInput } from './saga-input.js'
-import type { SagaOutcomeRecord } from './saga.metrics.js'
+import type { SagaOutcomeRecord, StateExit } from './saga.metrics.js'
 import { failureOf, toColumns, type LoadedSaga, type SagaColumns } from './saga-row.js'
 import { isNoChange, type Clock, type Outgoing, type Saga, type SagaState, type Transition } from './saga.js'
 
@@ -41,6 +41,8 @@ export interface SagaWrites {
   readonly outbox: readonly OutboxRow[]
   /** Outcomes reached, for the metrics once the transaction has committed. */
   readonly outcomes: ReadonlyArray<SagaOutcomeRecord & { readonly orderId: string }>
+  /** States left and how long each saga had been in them, for the metrics likewise. */
+  readonly stateExits: readonly StateExit[]
 }
 
 /** What caused an input: the event (for its id and time on the timeline) and the trace to continue. */
@@ -72,6 +74,7 @@ export class SagaChanges {
   readonly #timeline: TimelineRow[] = []
   readonly #outbox: OutboxRow[] = []
   readonly #outcomes: Array<SagaOutcomeRecord & { readonly orderId: string }> = []
+  readonly #stateExits: StateExit[] = []
 
   constructor(loaded: readonly LoadedSaga[]) {
     for (const l of loaded) this.#loaded.set(l.saga.orderId, { saga: l.saga, status: l.orderStatus, changed: false, statusChanged: false })
@@ -94,9 +97,15 @@ export class SagaChanges {
   apply(orderId: string, input: SagaInput, clock: Clock, cause: Cause = {}): Transition | undefined {
     const entry = this.#loaded.get(orderId)
     if (!entry) return undefined
-    const t = applyToSaga(entry.saga, input, clock)
+    const before = entry.saga
+    const t = applyToSaga(before, input, clock)
     if (isNoChange(t)) return t
-    entry.saga = { ...entry.saga, ...t.changes }
+    entry.saga = { ...before, ...t.changes }
+    if (entry.saga.state !== before.state) {
+      // statement two sets state_since in the database the same way (its now(), not this clock).
+      if (before.stateSince) this.#stateExits.push({ state: before.state, seconds: Math.max(0, clock.now.getTime() - before.stateSince.getTime()) / 1000 })
+      entry.saga = { ...entry.saga, stateSince: clock.now }
+    }
     entry.changed = true
     this.#record(entry.saga, t.send, clock.now, cause)
     const next = STATUS_OF[entry.saga.state]
@@ -138,6 +147,7 @@ export class SagaChanges {
       timeline: this.#timeline,
       outbox: this.#outbox,
       outcomes: this.#outcomes,
+      stateExits: this.#stateExits,
     }
   }
 

@@ -45,6 +45,7 @@ export async function sweepDueSagas(o: SweepDeps, now: Date = new Date()): Promi
     return { due: rows.length, writes: w }
   })
   o.outbox.publishCommitted(writes.outbox)
+  o.metrics.stateExits(writes.stateExits)
   for (const outcome of writes.outcomes) {
     o.metrics.record(outcome)
     o.logger.info({ order_id: outcome.orderId, outcome: outcome.outcome, reason: outcome.failureReason ?? undefined }, 'saga deadline passed; outcome reached')

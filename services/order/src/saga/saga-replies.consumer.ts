@@ -135,6 +135,7 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
       if (writes.sagas.length + writes.timeline.length + writes.outbox.length === 0) return
       await writeSagas(tx.outbox(writes.outbox), writes).execute(tx.db)
       tx.onCommit(() => {
+        deps.metrics.stateExits(writes.stateExits)
         for (const outcome of writes.outcomes) {
           deps.metrics.record(outcome)
           logger.info({ order_id: outcome.orderId, outcome: outcome.outcome, reason: outcome.failureReason ?? undefined }, 'saga reached an outcome')

@@ -19,6 +19,7 @@ export interface SagaRow {
   readonly progress: StoredProgress
   readonly payment_token: string | null
   readonly created_at: string
+  readonly state_since: string
 }
 
 /** What `sagas.progress` holds: every step done (a timestamp each), the cancel and the failure. */
@@ -53,6 +54,7 @@ export function fromRow(row: SagaRow): LoadedSaga {
       state: row.state,
       deadlineAt: row.deadline_at ? new Date(row.deadline_at) : null,
       createdAt: new Date(row.created_at),
+      stateSince: new Date(row.state_since),
     },
   }
 }

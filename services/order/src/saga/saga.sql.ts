@@ -5,7 +5,7 @@ import type { SagaRow } from './saga-row.js'
 
 // The columns statement one reads of an order and its saga; the items travel as one JSON array.
 const columns = sql`o.id, o.status, o.customer_id, o.email, o.currency, o.total_amount, o.shipping_address,
-       s.state, s.deadline_at, s.progress, s.payment_token, s.created_at,
+       s.state, s.deadline_at, s.progress, s.payment_token, s.created_at, s.state_since,
        (select coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPrice', i.unit_price) order by i.position), '[]'::json)
           from order_items i where i.order_id = o.id) as items`
 
@@ -47,7 +47,8 @@ export function writeSagas(outboxed: RawBuilder<unknown>, w: SagaWrites): RawBui
      sagas_written as (
        update sagas s
           set state = r.state, deadline_at = r.deadline_at, payment_token = r.payment_token, progress = r.progress,
-              version = s.version + 1, updated_at = now()
+              version = s.version + 1, updated_at = now(),
+              state_since = case when s.state = r.state then s.state_since else now() end
          from ${jsonRows(w.sagas, 'order_id uuid, state text, deadline_at timestamptz, payment_token text, progress jsonb')} as r
         where s.order_id = r.order_id),
      orders_written as (

@@ -73,8 +73,11 @@ export interface SagaProgress {
   paymentToken?: string | null
 }
 
-/** A saga as the state machine reads it; the entity has this shape (and more). */
-export type Saga = SagaOrder & Readonly<SagaProgress> & { readonly createdAt: Date }
+/**
+ * A saga as the state machine reads it; the entity has this shape (and more). `stateSince` is
+ * when it entered its state, for the metrics (the machine never reads it).
+ */
+export type Saga = SagaOrder & Readonly<SagaProgress> & { readonly createdAt: Date; readonly stateSince?: Date }
 
 /** A command or event to enqueue, with data already typed against its contract. */
 export interface Outgoing {

@@ -41,6 +41,7 @@ export async function requestCancel(deps: CancelDeps, orderId: string, reason: s
   })
   if (writes) {
     deps.outbox.publishCommitted(writes.outbox)
+    deps.metrics.stateExits(writes.stateExits)
     for (const outcome of writes.outcomes) deps.metrics.record(outcome)
   }
   return result
