@@ -38,6 +38,31 @@ export async function ensureDatabase(url: string, options: EnsureDatabaseOptions
   }
 }
 
+export interface PingDatabaseOptions {
+  /** Connect to this database instead of the URL's (e.g. `postgres`, before creating the URL's). @default the URL's */
+  database?: string
+  /** Give up on a connection attempt after this long. @default 5000 */
+  connectTimeoutMs?: number
+}
+
+/**
+ * Connects with the URL and runs `select 1`, then disconnects; throws the driver's error when the
+ * server does not answer or refuses. For a job that waits for its database before it starts.
+ */
+export async function pingDatabase(url: string, options: PingDatabaseOptions = {}): Promise<void> {
+  databaseName(url)
+  const target = new URL(url)
+  if (options.database !== undefined) target.pathname = `/${options.database}`
+  const client = new pg.Client({ connectionString: target.toString(), application_name: 'orderflow-ping', connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('select 1')
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
 /** The database a `postgres://` URL names, or a {@link DatabaseUrlError}. */
 export function databaseName(url: string): string {
   let parsed: URL

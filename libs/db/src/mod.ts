@@ -5,8 +5,8 @@
  */
 export { createOrm } from './orm.js'
 export type { CreateOrmOptions, Orm } from './orm.js'
-export { ensureDatabase } from './database.js'
-export type { EnsureDatabaseOptions } from './database.js'
+export { ensureDatabase, pingDatabase } from './database.js'
+export type { EnsureDatabaseOptions, PingDatabaseOptions } from './database.js'
 export { createMigration, pendingMigrations, revertLastMigration, runMigrations, unappliedMigrations } from './migrations.js'
 export type { CreateMigrationOptions } from './migrations.js'
 export { migrationCommand } from './migration-command.js'

@@ -85,7 +85,7 @@ async function checkConsumers<C extends ServiceConfig>(def: Pick<ServiceDefiniti
  * The innermost message: the driver's own (`connect ECONNREFUSED 10.0.0.5:5432`) rather than
  * our wrapper's, which for NATS lists the server URLs and with them any credentials in them.
  */
-function rootMessage(error: unknown): string {
+export function rootMessage(error: unknown): string {
   let message = String(error)
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) message = e.message
   return message

@@ -11,6 +11,8 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
 /** The service's connections, opened once everything it needs was there. */
 export interface ReadyContext<C extends ServiceConfig> extends OpenedContext<C> {
+  /** Aborts when SIGTERM or SIGINT comes before {@link ReadyContext.handOver}: what still waits then gives up. */
+  readonly stopping: AbortSignal
   /**
    * Hands SIGTERM and SIGINT over to the service's own shutdown, once installed; a signal that
    * came while the service was starting is passed on at once.
@@ -81,6 +83,7 @@ export async function startWhenReady<C extends ServiceConfig>(
   return {
     ctx,
     close,
+    stopping: stop.signal,
     handOver(shutdown) {
       stopListening()
       clearTimeout(deadline)

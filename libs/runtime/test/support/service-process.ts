@@ -47,14 +47,29 @@ function spawnEntry(entry: string, args: readonly string[], env: Record<string, 
   })
 }
 
-/** Runs the subject's `migrate` or `provision` entry point to its end, as the deployment's Jobs do. */
-export async function runJob(entry: 'migrate' | 'provision', args: readonly string[], env: Record<string, string>): Promise<void> {
+/** The subject's `migrate` or `provision` entry point running as its own process, as a deployment's Job runs it. */
+export interface JobProcess {
+  /** Its exit code once it exited (`null` after a signal it did not handle). */
+  readonly exited: Promise<number | null>
+  /** What it printed so far. */
+  output(): string
+  signal(signal: NodeJS.Signals): void
+}
+
+export function startJob(entry: 'migrate' | 'provision', args: readonly string[], env: Record<string, string>): JobProcess {
   const child = spawnEntry(entry, args, env)
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const [code] = (await once(child, 'exit')) as [number | null]
-  if (code !== 0) throw new Error(`${entry} ${args.join(' ')} exited with ${code}:\n${output}`)
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  return { exited, output: () => output, signal: (signal) => void child.kill(signal) }
+}
+
+/** Runs the subject's `migrate` or `provision` entry point to its end, as the deployment's Jobs do. */
+export async function runJob(entry: 'migrate' | 'provision', args: readonly string[], env: Record<string, string>): Promise<void> {
+  const job = startJob(entry, args, env)
+  const code = await job.exited
+  if (code !== 0) throw new Error(`${entry} ${args.join(' ')} exited with ${code}:\n${job.output()}`)
 }
 
 export interface Reply {
