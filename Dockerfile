@@ -28,14 +28,11 @@ FROM build AS prune
 ARG SERVICE
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false
-# Keep each workspace's package.json (exports resolve to dist/) and dist/; drop sources, tests,
-# build info and the other services.
-RUN find libs "services/${SERVICE}" -mindepth 2 -maxdepth 2 \
-        \( -name src -o -name test -o -name 'tsconfig*.json' -o -name README.md \) -exec rm -rf {} + \
- && find libs "services/${SERVICE}" -name '*.tsbuildinfo' -delete \
- && find libs "services/${SERVICE}" -name '*.map' -delete \
- && find services -mindepth 1 -maxdepth 1 ! -name "${SERVICE}" -exec rm -rf {} + \
- && rm -rf tools
+# What the service runs from and nothing else: its workspace and the libs/* it depends on, each as
+# package.json (exports resolve to dist/), dist/ (JavaScript only) and node_modules; sources, tests,
+# tsconfig, type declarations, maps, the other services, unused libs and tools/ go. An allow-list
+# (tools/image/prune.mjs), which tools/chart-test/test/image.test.ts runs on a built workspace.
+RUN node tools/image/prune.mjs "${SERVICE}"
 
 # ---- runtime ----
 FROM ${NODE_IMAGE}

@@ -1,5 +1,5 @@
 {{/*
-A service's Deployment. (dict "ctx" $ "name" "order" "svc" $svc "command" (list ...) "envFrom" (list ...) "checksum" "...")
+A service's Deployment. (dict "ctx" $ "name" "order" "svc" $svc "command" (list ...) "env" (list ...) "envFrom" (list ...) "checksum" "...")
 - svc: the merged service settings (port, replicas, autoscaling, resources, probes, shutdown,
   podAnnotations, nodeSelector, tolerations, affinity).
 - The probes use the paths every Orderflow service serves: startup and liveness `/livez` (the event
@@ -63,6 +63,10 @@ spec:
             - name: http
               containerPort: {{ $svc.port | int }}
               protocol: TCP
+          {{- with .env }}
+          env:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           envFrom:
             {{- toYaml .envFrom | nindent 12 }}
           startupProbe:

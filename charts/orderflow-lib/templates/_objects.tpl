@@ -93,32 +93,47 @@ automountServiceAccountToken: false
 {{- end -}}
 
 {{/*
-A Helm hook Job running one command of a service's image in the hardened pod.
+A Job running one command of a service's image in the hardened pod.
 (dict "ctx" $ "name" "order" "job" "migrate" "svc" $svc "hook" "pre-install,pre-upgrade"
       "weight" 0 "command" (list ...) "env" (list ...) "envFrom" (list ...))
-The pod carries component `<name>-<job>`, so it is not selected by the service's Deployment.
+- With `hook`: a Helm hook Job named `<release>-<name>-<job>`, replaced at each run
+  (before-hook-creation) and deleted once it succeeded.
+- Without: an ordinary release object named per release revision, `<release>-<name>-<job>-r<N>`:
+  a Job's pod template cannot be changed, so each install and upgrade creates a new Job (with the
+  new image) and Helm deletes the previous revision's; it runs alongside the release's other
+  objects, and finished Jobs are removed after `ttlSecondsAfterFinished`.
+The pod carries component `<name>-<job>` (not selected by the service's Deployment) and the label
+`orderflow.io/job`, which the chart's NetworkPolicy for Jobs selects.
 */}}
-{{- define "lib.hookJob" -}}
+{{- define "lib.job" -}}
 {{- $component := dict "ctx" .ctx "name" (printf "%s-%s" .name .job) -}}
+{{- $jobs := .ctx.Values.jobs -}}
+{{- $name := include "lib.componentName" $component -}}
+{{- if not .hook -}}
+{{- $suffix := printf "-r%d" (int .ctx.Release.Revision) -}}
+{{- $name = printf "%s%s" ($name | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end -}}
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: {{ include "lib.componentName" $component }}
+  name: {{ $name }}
   labels:
     {{- include "lib.labels" $component | nindent 4 }}
+  {{- if .hook }}
   annotations:
     helm.sh/hook: {{ .hook }}
     helm.sh/hook-weight: {{ .weight | quote }}
     helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+  {{- end }}
 spec:
-  backoffLimit: 3
-  activeDeadlineSeconds: 600
-  ttlSecondsAfterFinished: 3600
+  backoffLimit: {{ $jobs.backoffLimit | int }}
+  activeDeadlineSeconds: {{ $jobs.activeDeadlineSeconds | int }}
+  ttlSecondsAfterFinished: {{ $jobs.ttlSecondsAfterFinished | int }}
   template:
     metadata:
       labels:
         {{- include "lib.labels" $component | nindent 8 }}
-        orderflow.io/hook: {{ .job }}
+        orderflow.io/job: {{ .job }}
     spec:
       restartPolicy: Never
       # The namespace's default account: the service's own ServiceAccount is a release object and
@@ -149,7 +164,7 @@ spec:
             {{- toYaml . | nindent 12 }}
           {{- end }}
           resources:
-            {{- toYaml .ctx.Values.jobs.resources | nindent 12 }}
+            {{- toYaml $jobs.resources | nindent 12 }}
           securityContext:
             {{- include "lib.containerSecurityContext" . | nindent 12 }}
           volumeMounts:

@@ -5,20 +5,40 @@ objects) are in the orderflow-lib library chart.
 
 {{/*
 The enabled services, each merged over serviceDefaults, as YAML: `fromYaml (include "orderflow.services" .)`.
-Helm's merge drops a `false` override, so autoscaling.enabled is copied explicitly.
+The merge is the chart's own (orderflow.mergeInto), not sprig's mergeOverwrite, which skips a
+`false`, `0` or `""` in the override: a service's `topologySpread: false`, `replicas: 0` or
+`autoscaling.enabled: false` is what it gets. Fails when autoscaling's minReplicas is above its
+maxReplicas once merged (values.schema.json cannot compare two values; see docs/kubernetes.md).
 */}}
 {{- define "orderflow.services" -}}
 {{- $out := dict -}}
 {{- range $name, $svc := .Values.services -}}
 {{- if $svc.enabled -}}
-{{- $merged := mergeOverwrite (deepCopy $.Values.serviceDefaults) (deepCopy $svc) -}}
-{{- if hasKey ($svc.autoscaling | default dict) "enabled" -}}
-{{- $_ := set $merged.autoscaling "enabled" $svc.autoscaling.enabled -}}
+{{- $merged := deepCopy $.Values.serviceDefaults -}}
+{{- include "orderflow.mergeInto" (dict "dst" $merged "src" $svc) -}}
+{{- $hpa := $merged.autoscaling -}}
+{{- if and $hpa.enabled (gt (int $hpa.minReplicas) (int $hpa.maxReplicas)) -}}
+{{- fail (printf "services.%s.autoscaling: minReplicas (%d) is above maxReplicas (%d), serviceDefaults.autoscaling merged in" $name (int $hpa.minReplicas) (int $hpa.maxReplicas)) -}}
 {{- end -}}
 {{- $_ := set $out $name $merged -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+Deep merge of values, in place: every key of `src` over `dst`, maps merged key by key, anything
+else (false, 0, "", lists) replacing what `dst` had. Renders nothing. (dict "dst" map "src" map)
+*/}}
+{{- define "orderflow.mergeInto" -}}
+{{- $dst := .dst -}}
+{{- range $key, $value := .src -}}
+{{- if and (kindIs "map" $value) (kindIs "map" (get $dst $key)) -}}
+{{- include "orderflow.mergeInto" (dict "dst" (get $dst $key) "src" $value) -}}
+{{- else -}}
+{{- $_ := set $dst $key (deepCopy $value) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Whether the release runs the official NATS chart. */}}
@@ -71,28 +91,78 @@ key stays as the user set it) so every template of one render sees the same valu
 {{- include "orderflow.generated" (dict "ctx" . "values" .Values.auth "key" "jwtSecrets" "secret" (include "orderflow.jwt.secretName" .) "field" "JWT_SECRETS") -}}
 {{- end -}}
 
-{{/* Whether a service's DATABASE_URL points at the development PostgreSQL. (dict "ctx" $ "svc" $svc) */}}
-{{- define "orderflow.database.usesDevPostgres" -}}
-{{- if and .svc.database.enabled (not .svc.database.url) (not .svc.database.existingSecret) -}}
-{{- if not .ctx.Values.postgresql.enabled -}}
-{{- fail "a service with a database needs services.<name>.database.url, database.existingSecret or postgresql.enabled" -}}
+{{/*
+Where a service's database is, one word: `url` (services.<name>.database.url), `secret`
+(database.existingSecret), or the release's own PostgreSQL by postgresql.mode: `dev` or
+`cloudnativepg`; empty for a service without a database. (dict "ctx" $ "svc" $svc)
+*/}}
+{{- define "orderflow.database.source" -}}
+{{- $mode := include "orderflow.postgresql.mode" .ctx -}}
+{{- if .svc.database.enabled -}}
+{{- if .svc.database.url -}}
+url
+{{- else if .svc.database.existingSecret -}}
+secret
+{{- else if eq $mode "external" -}}
+{{- fail "a service with a database needs services.<name>.database.url or database.existingSecret when postgresql.mode is external" -}}
+{{- else -}}
+{{- $mode -}}
 {{- end -}}
-true
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret holding a service's DATABASE_URL. (dict "ctx" $ "name" "order" "svc" $svc) */}}
+{{/* postgresql.mode, checked: dev, cloudnativepg or external. */}}
+{{- define "orderflow.postgresql.mode" -}}
+{{- $mode := .Values.postgresql.mode -}}
+{{- if not (has $mode (list "dev" "cloudnativepg" "external")) -}}
+{{- fail (printf "postgresql.mode must be dev, cloudnativepg or external, not %q" (toString $mode)) -}}
+{{- end -}}
+{{- $mode -}}
+{{- end -}}
+
+{{/* Whether a database source is the release's own PostgreSQL: its Jobs then wait for it. */}}
+{{- define "orderflow.database.inRelease" -}}
+{{- if has . (list "dev" "cloudnativepg") }}true{{ end -}}
+{{- end -}}
+
+{{/* The CloudNativePG Cluster's name; the operator names its Services and Secrets after it. */}}
+{{- define "orderflow.cnpg.cluster" -}}
+{{- include "orderflow.postgresql.fullname" . -}}
+{{- end -}}
+
+{{/* The Secret holding a service's DATABASE_URL (not with CloudNativePG). (dict "ctx" $ "name" "order" "svc" $svc) */}}
 {{- define "orderflow.database.secretName" -}}
 {{- .svc.database.existingSecret | default (printf "%s-database" (include "lib.componentName" .)) -}}
 {{- end -}}
 
-{{/* postgres://… of a service's own database. (dict "ctx" $ "name" "order" "svc" $svc) */}}
+{{/* postgres://… of a service's own database, for its Secret: `url` and `dev` sources. (dict "ctx" $ "name" "order" "svc" $svc) */}}
 {{- define "orderflow.database.url" -}}
-{{- if include "orderflow.database.usesDevPostgres" . -}}
+{{- if eq (include "orderflow.database.source" .) "dev" -}}
 {{- $pg := .ctx.Values.postgresql -}}
 {{- printf "postgres://%s:%s@%s:5432/%s" $pg.auth.username (include "orderflow.postgresql.password" .ctx) (include "orderflow.postgresql.fullname" .ctx) .name -}}
 {{- else -}}
 {{- .svc.database.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A service's DATABASE_URL as container `env`, with CloudNativePG: the user and password of the
+Secret `<cluster>-app` the operator generates (the owner of every service's database), put
+together by Kubernetes ($(VAR) expansion) with the cluster's read-write Service and the service's
+database. Empty otherwise (the URL then comes from a Secret: orderflow.envFrom). YAML list.
+(dict "ctx" $ "name" "order" "svc" $svc)
+*/}}
+{{- define "orderflow.database.env" -}}
+{{- if eq (include "orderflow.database.source" .) "cloudnativepg" -}}
+{{- $cluster := include "orderflow.cnpg.cluster" .ctx -}}
+- name: PGUSER
+  valueFrom:
+    secretKeyRef: { name: {{ printf "%s-app" $cluster }}, key: username }
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ printf "%s-app" $cluster }}, key: password }
+- name: DATABASE_URL
+  value: {{ printf "postgres://$(PGUSER):$(PGPASSWORD)@%s-rw.%s.svc:5432/%s" $cluster .ctx.Release.Namespace .name | quote }}
 {{- end -}}
 {{- end -}}
 
@@ -126,7 +196,7 @@ Empty values mean unset and are left out. (dict "ctx" $ "name" "order" "svc" $sv
 {{- end }}
 {{- end -}}
 
-{{/* Where a service's environment comes from: its ConfigMap, the JWT Secret, its database Secret. */}}
+{{/* Where a service's environment comes from: its ConfigMap, the JWT Secret, its database Secret (CloudNativePG: orderflow.database.env). */}}
 {{- define "orderflow.envFrom" -}}
 - configMapRef:
     name: {{ include "lib.componentName" . }}
@@ -134,7 +204,7 @@ Empty values mean unset and are left out. (dict "ctx" $ "name" "order" "svc" $sv
 - secretRef:
     name: {{ include "orderflow.jwt.secretName" .ctx }}
 {{- end }}
-{{- if .svc.database.enabled }}
+{{- if has (include "orderflow.database.source" .) (list "url" "secret" "dev") }}
 - secretRef:
     name: {{ include "orderflow.database.secretName" . }}
 {{- end }}
@@ -155,23 +225,29 @@ Rolls the pods when anything they read from the environment changes. (dict "ctx"
 {{- if .svc.database.enabled -}}
 {{- $secrets = append $secrets (include "orderflow.database.secretName" .) -}}
 {{- $secrets = append $secrets .svc.database.url -}}
+{{- $secrets = append $secrets (include "orderflow.database.env" .) -}}
 {{- end -}}
 {{- printf "%s\n%s" (include "orderflow.config" .) (join "\n" $secrets) | sha256sum -}}
 {{- end -}}
 
 {{/*
-When a hook Job runs: before the release's objects when what it needs is outside the release,
-after them (post-install) when it needs the NATS or PostgreSQL this release installs.
-(dict "inRelease" bool)
+How a migrate or provision Job runs, by where its server is (docs/kubernetes.md, "Start order"):
+outside the release, a `pre-install,pre-upgrade` hook (the server is there before the release,
+and the services start on a migrated schema); the release's own PostgreSQL or NATS, an ordinary
+Job of the release named per revision, started together with that server and the services, which
+waits for its server (`--wait`) while the services wait for it. A hook would deadlock there under
+`helm install --wait`: post-install hooks run only once the release is ready, and the services are
+ready only once migrated. Returns the hook annotation, or nothing. (dict "inRelease" bool)
 */}}
-{{- define "orderflow.hookPhase" -}}
-{{- ternary "post-install,pre-upgrade" "pre-install,pre-upgrade" .inRelease -}}
+{{- define "orderflow.job.hook" -}}
+{{- if not .inRelease }}pre-install,pre-upgrade{{ end -}}
 {{- end -}}
 
 {{/*
-Egress of a service or of the hook Jobs: DNS, NATS, and PostgreSQL — the release's own
-NATS / PostgreSQL matched by their pod labels, external ones by port.
-(dict "ctx" $ "devPostgres" bool "externalPostgres" bool)
+Egress of a service or of the Jobs: DNS, NATS, and PostgreSQL — the release's own NATS /
+PostgreSQL matched by their pod labels (the development server's, or the CloudNativePG cluster's
+`cnpg.io/cluster`), external ones by port.
+(dict "ctx" $ "postgres" "dev"|"cloudnativepg"|"" "externalPostgres" bool)
 */}}
 {{- define "orderflow.networkPolicy.egress" -}}
 {{- $v := .ctx.Values -}}
@@ -190,11 +266,18 @@ NATS / PostgreSQL matched by their pod labels, external ones by port.
 - ports:
     - { port: {{ $v.networkPolicy.natsPort }}, protocol: TCP }
 {{- end }}
-{{- if .devPostgres }}
+{{- if eq .postgres "dev" }}
 - to:
     - podSelector:
         matchLabels:
           {{- include "lib.selectorLabels" (dict "ctx" .ctx "name" "postgresql") | nindent 10 }}
+  ports:
+    - { port: 5432, protocol: TCP }
+{{- else if eq .postgres "cloudnativepg" }}
+- to:
+    - podSelector:
+        matchLabels:
+          cnpg.io/cluster: {{ include "orderflow.cnpg.cluster" .ctx }}
   ports:
     - { port: 5432, protocol: TCP }
 {{- end }}

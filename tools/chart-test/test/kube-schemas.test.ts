@@ -43,6 +43,18 @@ t.test('a deliberately wrong manifest is caught', async (t) => {
 
   t.match(await check(deployment({ spec: { replicas: 'two' } })), [{ problem: /\/spec\/replicas must be integer/ }], 'a wrong type is reported')
 
+  const rule = (r: object) => ({
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'r' },
+    spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up == 0', ...r }] }] },
+  })
+  const checkRule = (r: object) => validateManifest({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', name: 'r', doc: rule(r) })
+  t.same(await checkRule({ for: '5m', labels: { severity: 'warning' }, annotations: { runbook_url: 'https://x/#a' } }), [], 'a correct alert passes')
+  t.match(await checkRule({ for: '5min' }), [{ problem: /\/for must match pattern/ }], 'a duration Prometheus would refuse')
+  t.match(await checkRule({ record: 'job:x:rate5m' }), [{ problem: /must match exactly one schema in oneOf/ }], 'alert and record at once')
+  t.match(await checkRule({ annotation: { summary: 'x' } }), [{ problem: /rules\/0 must NOT have additional properties/ }], 'a misspelt field of a rule')
+
   t.match(
     await validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', doc: {} }),
     [{ problem: /no schema/ }],

@@ -18,9 +18,15 @@ for (const variant of variants.all) {
 t.test('a template error fails the render', async (t) => {
   t.throws(() => renderRaw(['--set', 'nats.url=']), /nats\.url is required/, 'required value missing')
   t.throws(
-    () => renderRaw(['--set', 'postgresql.enabled=false']),
-    /needs services\.<name>\.database\.url/,
+    () => renderRaw(['--set', 'postgresql.mode=external']),
+    /needs services\.<name>\.database\.url or database\.existingSecret when postgresql\.mode is external/,
     'a service with a database and nowhere to find it',
+  )
+  t.throws(() => renderRaw(['--set', 'postgresql.mode=cnpg']), /postgresql\.mode must be dev, cloudnativepg or external, not "cnpg"/, 'an unknown PostgreSQL mode')
+  t.throws(
+    () => renderRaw(['--set', 'postgresql.mode=cloudnativepg']),
+    /needs the CloudNativePG operator \(API postgresql\.cnpg\.io\/v1\)/,
+    'CloudNativePG on a cluster without its API',
   )
 })
 
@@ -34,7 +40,9 @@ t.test('optional objects follow their switches and the cluster capabilities', as
   const noCrds = kinds(variants.allFeatures.args.filter((a) => !['--api-versions', 'monitoring.coreos.com/v1', 'gateway.networking.k8s.io/v1'].includes(a)))
   t.notOk(noCrds.has('ServiceMonitor'), 'no ServiceMonitor when the cluster lacks monitoring.coreos.com/v1')
   t.notOk(noCrds.has('HTTPRoute'), 'no HTTPRoute when the cluster lacks gateway.networking.k8s.io/v1')
-  t.notOk(kinds(variants.production.args).has('StatefulSet'), 'no PostgreSQL when postgresql.enabled=false')
+  t.notOk(kinds(variants.production.args).has('StatefulSet'), 'no PostgreSQL when postgresql.mode=external')
+  const cnpg = kinds(variants.productionValues.args)
+  t.ok(cnpg.has('Cluster') && cnpg.has('Database') && cnpg.has('ScheduledBackup') && !cnpg.has('StatefulSet'), 'a CloudNativePG Cluster, no StatefulSet, with postgresql.mode=cloudnativepg')
 })
 
 t.test('the renderer: helm when on PATH, else the stand-in, else a clear error', async (t) => {

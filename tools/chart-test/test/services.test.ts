@@ -1,19 +1,19 @@
 // For every enabled service the render has what the issue asks for: the Deployment with its three
 // probes on paths the service really serves, the hardened pod, a grace period longer than its
 // drain, env from a ConfigMap and Secrets, a Service, HPA, PDB, ServiceAccount, NetworkPolicy,
-// and the hook Jobs; a disabled service leaves nothing behind.
+// and its migrate and provision Jobs; a disabled service leaves nothing behind.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { parse } from 'yaml'
 import type { IHTTPGetAction } from 'kubernetes-models/v1/HTTPGetAction'
+import type { IJob } from 'kubernetes-models/batch/v1/Job'
 import { buildServer } from '@orderflow/http'
 import { all, environmentOf, find } from './lib/objects.js'
-import { chartDir, namespace, releaseName, render, repoRoot, type Manifest, type Variant } from './lib/render.js'
+import { chartDir, namespace, releaseName, render, type Manifest, type Variant } from './lib/render.js'
 import * as variants from './lib/variants.js'
 
 const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { serviceDefaults: { autoscaling: Record<string, number> } }
-const kindValues = parse(readFileSync(join(repoRoot, 'kind/values.yaml'), 'utf8')) as { serviceDefaults: { autoscaling: Record<string, number> } }
 const chartServices = variants.chartServices()
 
 /** What the common server of every service answers (libs/http buildServer: probes, metrics). */
@@ -30,8 +30,24 @@ t.test('the server every service builds serves the probe and metrics paths', asy
   t.same([...served].sort(), ['/livez', '/metrics', '/readyz'])
 })
 
+/** serviceDefaults.autoscaling of values.yaml, with that of each values file the variant adds (-f) over it. */
 function expectedAutoscaling(variant: Variant): Record<string, number> {
-  return { ...values.serviceDefaults.autoscaling, ...(variant === variants.kind ? kindValues.serviceDefaults.autoscaling : {}) }
+  const files = variant.args.flatMap((a, i) => (variant.args[i - 1] === '-f' ? [a] : []))
+  const overrides = files.map((f) => (parse(readFileSync(f, 'utf8')) as { serviceDefaults?: { autoscaling?: Record<string, number> } }).serviceDefaults?.autoscaling ?? {})
+  return Object.assign({ ...values.serviceDefaults.autoscaling }, ...overrides) as Record<string, number>
+}
+
+/** Whether a Job's server is the release's own: its DATABASE_URL or NATS_URL points into the release. */
+function targetsRelease(manifests: readonly Manifest[], job: IJob): boolean {
+  const container = job.spec!.template.spec!.containers[0]!
+  const env = new Map((container.env ?? []).map((e) => [e.name, e.value]))
+  if (env.has('NATS_URL')) return env.get('NATS_URL')!.startsWith(`nats://${releaseName}-nats.`)
+  const secretName = container.envFrom?.find((e) => e.secretRef)?.secretRef?.name
+  const secretUrl = find(manifests, 'Secret', secretName ?? '')?.data?.DATABASE_URL
+  const url = env.get('DATABASE_URL') ?? (secretUrl === undefined ? undefined : Buffer.from(secretUrl, 'base64').toString('utf8'))
+  if (url === undefined) return false
+  const host = /@([^:/]+)/.exec(url)?.[1] ?? ''
+  return host === `${releaseName}-postgresql` || host.startsWith(`${releaseName}-postgresql-rw.`)
 }
 
 function checkService(t: Test, manifests: readonly Manifest[], variant: Variant, name: string): void {
@@ -110,15 +126,29 @@ function checkService(t: Test, manifests: readonly Manifest[], variant: Variant,
   }
   t.match(podLabels, { 'app.kubernetes.io/component': name, 'app.kubernetes.io/instance': releaseName }, 'labels')
 
+  // The Jobs: against the release's own PostgreSQL or NATS an ordinary Job per revision that waits
+  // for its server (a post-install hook would deadlock `helm install --wait`); against an external
+  // one a pre-install/pre-upgrade hook that does not wait (docs/kubernetes.md, "Start order").
   const jobs = all(manifests, 'Job').filter((j) => j.metadata?.labels?.['app.kubernetes.io/component']?.startsWith(`${name}-`))
-  const migrate = jobs.find((j) => j.metadata?.name === `${full}-migrate`)
-  if (entry.database?.enabled === true) {
-    t.match(migrate?.metadata?.annotations?.['helm.sh/hook'], /^(pre|post)-install,pre-upgrade$/, 'migration hook Job')
-    t.match(migrate?.spec?.template.spec?.containers[0]?.command, ['node', `services/${name}/dist/migrate.js`, 'up'], 'runs migrate.js up')
+  const byComponent = (job: string) => jobs.filter((j) => j.metadata?.labels?.['app.kubernetes.io/component'] === `${name}-${job}`)
+  const migrate = byComponent('migrate')
+  t.equal(migrate.length, entry.database?.enabled === true ? 1 : 0, 'a migrate Job when it has a database')
+  t.equal(byComponent('provision').length, 1, 'a provision Job')
+  for (const job of [...migrate, ...byComponent('provision')]) {
+    const what = job.metadata!.labels!['app.kubernetes.io/component']!.slice(name.length + 1)
+    const command = job.spec?.template.spec?.containers[0]?.command ?? []
+    t.same(command.slice(0, 2), ['node', `services/${name}/dist/${what}.js`], `${what}: runs ${what}.js`)
+    if (targetsRelease(manifests, job)) {
+      t.equal(job.metadata?.name, `${full}-${what}-r1`, `${what}: the release's own server: an ordinary Job named per revision`)
+      t.equal(job.metadata?.annotations?.['helm.sh/hook'], undefined, `${what}: not a hook`)
+      t.ok(command.includes('--wait'), `${what}: waits for its server`)
+    } else {
+      t.equal(job.metadata?.name, `${full}-${what}`, `${what}: an external server: a hook Job`)
+      t.equal(job.metadata?.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade', `${what}: before the release's objects`)
+      t.notOk(command.includes('--wait'), `${what}: fails at once when its server is not there`)
+    }
+    if (what === 'migrate') t.equal(command[2], 'up', 'migrate up')
   }
-  const provision = jobs.find((j) => j.metadata?.name === `${full}-provision`)
-  t.match(provision?.metadata?.annotations?.['helm.sh/hook'], /install,pre-upgrade$/, 'provisioning hook Job')
-  t.same(provision?.spec?.template.spec?.containers[0]?.command, ['node', `services/${name}/dist/provision.js`], 'runs provision.js')
   for (const job of jobs) t.match(job.spec?.template.spec?.containers[0]?.securityContext, { readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }, `${job.metadata?.name} hardened`)
 }
 

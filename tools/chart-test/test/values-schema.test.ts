@@ -42,6 +42,27 @@ function rejects(t: Test, override: Values, expected: RegExp, what: string): voi
 t.test('the values files validate', async (t) => {
   t.same(errorsFor({}), [], 'values.yaml')
   t.same(errorsFor(parse(readFileSync(join(repoRoot, 'kind/values.yaml'), 'utf8')) as Values), [], 'kind/values.yaml')
+  t.same(errorsFor(parse(readFileSync(join(chartDir, 'values-production.yaml'), 'utf8')) as Values), [], 'values-production.yaml')
+})
+
+t.test('PostgreSQL: one explicit mode, and CloudNativePG backups that say where', async (t) => {
+  rejects(t, { postgresql: { enabled: false } }, /postgresql .*additionalProperty.*enabled/, 'the old switch fails instead of being ignored (postgresql.mode now)')
+  rejects(t, { postgresql: { mode: 'cnpg' } }, /postgresql\/mode must be equal to one of the allowed values/, 'an unknown mode')
+  rejects(t, { postgresql: { mode: null } }, /postgresql must have required property 'mode'/, 'no mode')
+  for (const mode of ['dev', 'cloudnativepg', 'external']) t.same(errorsFor({ postgresql: { mode } }), [], `mode ${mode}`)
+  rejects(t, { postgresql: { cloudnativepg: { backup: { enabled: true } } } }, /backup\/destinationPath must NOT have fewer than 1 characters/, 'backups on without a destination')
+  rejects(t, { postgresql: { cloudnativepg: { backup: { enabled: true, destinationPath: 's3://b/p' } } } }, /s3Credentials\/secretName must NOT have fewer than 1 characters/, 'backups on without credentials')
+  rejects(t, { postgresql: { cloudnativepg: { backup: { retentionPolicy: '30 days' } } } }, /retentionPolicy must match pattern/, 'a retention CloudNativePG does not read')
+  rejects(t, { postgresql: { cloudnativepg: { backup: { schedule: '0 3 * * *' } } } }, /schedule must match pattern/, 'a five-field schedule (CloudNativePG wants seconds first)')
+  rejects(t, { postgresql: { cloudnativepg: { instances: 0 } } }, /instances must be >= 1/, 'no instances')
+})
+
+t.test('a service scaled to zero, and the Jobs\' limits', async (t) => {
+  t.same(errorsFor({ services: { order: { replicas: 0, autoscaling: { enabled: false } } } }), [], 'replicas: 0 is a setting the chart honours')
+  rejects(t, { services: { order: { autoscaling: false } } }, /services\/order\/autoscaling must be object/, 'autoscaling: false instead of { enabled: false }')
+  rejects(t, { services: { order: { autoscaling: { minReplicas: 0 } } } }, /minReplicas must be >= 1/, 'an HPA needs at least one replica')
+  rejects(t, { jobs: { backoffLimit: -1 } }, /jobs\/backoffLimit must be >= 0/, 'a negative backoffLimit')
+  rejects(t, { jobs: { activeDeadlineSeconds: 10 } }, /jobs\/activeDeadlineSeconds must be >= 60/, 'a deadline too short to wait for a server')
 })
 
 t.test('misspelt keys fail', async (t) => {

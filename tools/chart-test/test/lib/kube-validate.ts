@@ -27,9 +27,13 @@ function issuesOf(err: unknown): readonly ValidationIssue[] {
 
 const models = new Map<string, Validate | undefined>()
 
-/** API groups whose models are in a package of their own, not in kubernetes-models. */
+/**
+ * API groups whose models are in a package of their own, not in kubernetes-models. CloudNativePG's
+ * (Cluster, Database, ScheduledBackup) are generated from its CRDs' OpenAPI schemas.
+ */
 const modelPackages: Record<string, string> = {
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
+  'postgresql.cnpg.io': '@kubernetes-models/cloudnative-pg',
 }
 
 /**
@@ -80,6 +84,8 @@ const crd = (spec: object) => ({
   required: ['apiVersion', 'kind', 'metadata', 'spec'],
   properties: { apiVersion: { const: 'monitoring.coreos.com/v1' }, kind: { type: 'string' }, metadata: objectMeta, spec },
 })
+/** A Prometheus duration, as the operator's CRDs pattern it (`30s`, `1h30m`). */
+const duration = { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' }
 const labelSelector = {
   type: 'object',
   additionalProperties: false,
@@ -100,7 +106,7 @@ const crdSchemas: Record<string, object> = {
         items: {
           type: 'object',
           additionalProperties: false,
-          properties: { port: { type: 'string' }, path: { type: 'string' }, interval: { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' }, scheme: { enum: ['http', 'https'] } },
+          properties: { port: { type: 'string' }, path: { type: 'string' }, interval: duration, scheme: { enum: ['http', 'https'] } },
         },
       },
     },
@@ -118,14 +124,27 @@ const crdSchemas: Record<string, object> = {
           required: ['name', 'rules'],
           properties: {
             name: { type: 'string', minLength: 1 },
-            interval: { type: 'string' },
+            interval: duration,
             rules: {
               type: 'array',
               items: {
                 type: 'object',
                 additionalProperties: false,
                 required: ['expr'],
-                properties: { alert: { type: 'string' }, record: { type: 'string' }, expr: { type: 'string', minLength: 1 }, for: { type: 'string' }, labels: strMap, annotations: strMap },
+                properties: {
+                  alert: { type: 'string', minLength: 1 },
+                  record: { type: 'string', minLength: 1 },
+                  expr: { type: 'string', minLength: 1 },
+                  for: duration,
+                  keep_firing_for: duration,
+                  labels: strMap,
+                  annotations: strMap,
+                },
+                // An alerting rule or a recording rule, never both.
+                oneOf: [
+                  { required: ['alert'], properties: { alert: true } },
+                  { required: ['record'], properties: { record: true } },
+                ],
               },
             },
           },

@@ -23,7 +23,7 @@ export const defaults: Variant = { name: 'defaults', args: [] }
 
 export const kind: Variant = { name: 'kind', args: ['-f', join(repoRoot, 'kind/values.yaml')] }
 
-/** Everything optional on: Ingress, HTTPRoute, Prometheus operator objects, the NATS dependency, dev PostgreSQL. */
+/** Everything optional on: Ingress, HTTPRoute, Prometheus operator objects, dashboards, the NATS dependency, dev PostgreSQL. */
 export const allFeatures: Variant = {
   name: 'all features',
   args: [
@@ -33,6 +33,7 @@ export const allFeatures: Variant = {
     '--set', 'ingress.enabled=true,ingress.className=nginx,ingress.tlsSecret=orderflow-tls',
     '--set', 'gateway.enabled=true,gateway.parentRefs[0].name=public,gateway.parentRefs[0].namespace=gateways',
     '--set', 'metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true',
+    '--set', 'dashboards.enabled=true',
     '--set', 'image.pullSecrets={regcred}',
     '--set', 'networkPolicy.extraEgress[0].ports[0].port=4318',
   ],
@@ -42,7 +43,7 @@ export const allFeatures: Variant = {
 export const production: Variant = {
   name: 'production',
   args: [
-    '--set', 'postgresql.enabled=false',
+    '--set', 'postgresql.mode=external',
     '--set', 'nats.url=nats://nats-0.nats:4222\\,nats://nats-1.nats:4222',
     '--set', 'auth.jwksUrl=https://id.example.com/.well-known/jwks.json,auth.issuer=https://id.example.com/',
     ...serviceNames.flatMap((name) =>
@@ -56,9 +57,22 @@ export const production: Variant = {
   ],
 }
 
+/**
+ * charts/orderflow/values-production.yaml: PostgreSQL as a CloudNativePG cluster with backups, the
+ * official NATS chart as a three-server cluster on file storage, streams replicated three times.
+ */
+export const productionValues: Variant = {
+  name: 'values-production.yaml',
+  args: [
+    '-f', join(chartDir, 'values-production.yaml'),
+    '--api-versions', 'postgresql.cnpg.io/v1',
+    '--api-versions', 'monitoring.coreos.com/v1',
+  ],
+}
+
 export const withoutEach: Variant[] = serviceNames.map((name) => ({ name: `without ${name}`, args: ['--set', `services.${name}.enabled=false`] }))
 
-export const all: Variant[] = [defaults, kind, allFeatures, production, ...withoutEach]
+export const all: Variant[] = [defaults, kind, allFeatures, production, productionValues, ...withoutEach]
 
 /** Services enabled in a variant. */
 export function enabledIn(variant: Variant): string[] {
