@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { DEFAULT_NATS_SERVER, DEFAULT_PG_BIN, startPostgres } from '@orderflow/chaos'
+import { DEFAULT_NATS_SERVER, DEFAULT_PG_BIN } from '@orderflow/chaos'
 import { randomNamespace } from '@orderflow/testing'
-import { freePort, startJob, type JobProcess } from './support/service-process.js'
+import { freePort, startJob, stoppedPostgres, type JobProcess } from './support/service-process.js'
 
 // Issue 13: with the release's own PostgreSQL or NATS the chart starts the migrate and provision
 // Jobs together with that server. `--wait` makes them wait for it, as the services do, instead of
@@ -47,13 +47,7 @@ t.test('stopped while waiting, a job exits with 1: it has not done its work', as
 if (!existsSync(join(DEFAULT_PG_BIN, 'initdb'))) t.test('migrate --wait', { skip: 'needs a PostgreSQL server installation of its own' }, async () => {})
 else {
   t.test('migrate up --create-database --wait started before its PostgreSQL waits, then creates and migrates', async (t) => {
-    const runRoot = mkdtempSync(join(tmpdir(), 'orderflow-job-wait-pg-'))
-    chmodSync(runRoot, 0o711)
-    mkdirSync(join(runRoot, 'pids'))
-    t.teardown(() => rmSync(runRoot, { recursive: true, force: true }))
-    const postgres = await startPostgres({ runRoot, logFile: join(runRoot, 'postgres.log') })
-    t.teardown(() => postgres.process.kill('SIGQUIT'))
-    await postgres.stopImmediately()
+    const postgres = await stoppedPostgres(t, 'job-wait-pg')
 
     const env = { DATABASE_URL: `${postgres.urlBase}/orderflow_fulfillment`, LOG_LEVEL: 'info' }
     const job = startJob('migrate', ['up', '--create-database', '--wait'], env)

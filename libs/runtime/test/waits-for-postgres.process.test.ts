@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { DEFAULT_PG_BIN, startPostgres } from '@orderflow/chaos'
+import { DEFAULT_PG_BIN } from '@orderflow/chaos'
 import { connectTestNats, deleteStreamsAfter, mintToken, randomNamespace, TEST_NATS_URL } from '@orderflow/testing'
 import { createTopology } from '@orderflow/messaging'
-import { freePort, runJob, startService, waitingFor } from './support/service-process.js'
+import { freePort, runJob, startService, stoppedPostgres, waitingFor } from './support/service-process.js'
 
 // Issue 13: on Kubernetes the migrate Job may run after the pods start, against a PostgreSQL
 // that is itself still starting. The service process starts before its PostgreSQL (a private one,
@@ -15,15 +14,7 @@ import { freePort, runJob, startService, waitingFor } from './support/service-pr
 if (!existsSync(join(DEFAULT_PG_BIN, 'initdb'))) t.plan(0, 'needs a PostgreSQL server installation of its own')
 else {
   t.test('a service started before its PostgreSQL waits, not ready, and serves once it is there and migrated', async (t) => {
-    const runRoot = mkdtempSync(join(tmpdir(), 'orderflow-wait-pg-'))
-    // PostgreSQL runs as its own user and must reach its directory inside.
-    chmodSync(runRoot, 0o711)
-    mkdirSync(join(runRoot, 'pids'))
-    t.teardown(() => rmSync(runRoot, { recursive: true, force: true }))
-    // Created and stopped at once: its port is known, and nothing answers there yet.
-    const postgres = await startPostgres({ runRoot, logFile: join(runRoot, 'postgres.log') })
-    t.teardown(() => postgres.process.kill('SIGQUIT'))
-    await postgres.stopImmediately()
+    const postgres = await stoppedPostgres(t, 'wait-pg')
 
     const namespace = randomNamespace()
     deleteStreamsAfter(t, await connectTestNats(t), ...createTopology(namespace).streams().map((s) => s.name))

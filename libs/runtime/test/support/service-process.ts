@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startPostgres } from '@orderflow/chaos'
 import { TEST_JWT_SECRETS } from '@orderflow/testing'
 
 // A real service as the subject of the start-up tests: `runService` is a process entry point
@@ -150,4 +154,20 @@ export function waitingFor(reply: Reply): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * A private PostgreSQL (never the machine's), created and stopped at once: its port is known and
+ * nothing answers there yet; `start()` brings it up. Removed when the test ends.
+ */
+export async function stoppedPostgres(t: Teardown, label: string): Promise<Awaited<ReturnType<typeof startPostgres>>> {
+  const runRoot = mkdtempSync(join(tmpdir(), `orderflow-${label}-`))
+  // PostgreSQL runs as its own user and must reach its directory inside.
+  chmodSync(runRoot, 0o711)
+  mkdirSync(join(runRoot, 'pids'))
+  t.teardown(() => rmSync(runRoot, { recursive: true, force: true }))
+  const postgres = await startPostgres({ runRoot, logFile: join(runRoot, 'postgres.log') })
+  t.teardown(() => postgres.process.kill('SIGQUIT'))
+  await postgres.stopImmediately()
+  return postgres
 }
