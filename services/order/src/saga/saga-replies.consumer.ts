@@ -84,6 +84,11 @@ function noteApplies(note: string, moved: Transition | undefined, state: SagaSta
   return moved !== undefined && !isNoChange(moved)
 }
 
+/** The trace id of a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`), if the event carried one. */
+function traceIdOf(headers: Readonly<Record<string, string>>): string | undefined {
+  return /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(headers.traceparent ?? '')?.[1]
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
@@ -118,6 +123,8 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
       if (lists.length > 0) await writePriceLists(newestPerSku(lists)).execute(tx.db)
       const changes = new SagaChanges(rows.map(fromRow))
       const clock = { now: new Date(), ...deps.timings }
+      // Each order's trace, for its outcome's log line: in a batch of several, no one span is active.
+      const traceIds = new Map<string, string>()
       for (const delivery of batch) {
         // `traceContext` is a method of the runner's delivery: call it on the delivery, not detached.
         const { event } = delivery
@@ -126,7 +133,10 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
         if (!changes.has(orderId)) throw new PermanentError(`event ${event.type} names order ${event.subject}, which has no saga`)
         const input = sagaInputOf(event)
         const mark = changes.timelineMark()
-        const moved = input ? changes.apply(orderId, input, clock, { event, traceContext: delivery.traceContext() }) : undefined
+        const traceContext = delivery.traceContext()
+        const traceId = traceIdOf(traceContext)
+        if (traceId) traceIds.set(orderId, traceId)
+        const moved = input ? changes.apply(orderId, input, clock, { event, traceContext }) : undefined
         const note = shipmentNote(event)
         // The shipment's news first, then what the saga did about it (a cancellation's compensation).
         if (note && noteApplies(note, moved, changes.saga(orderId)?.state)) changes.note(orderId, note, new Date(event.time), null, event.id, mark)
@@ -138,7 +148,11 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
         deps.metrics.stateExits(writes.stateExits)
         for (const outcome of writes.outcomes) {
           deps.metrics.record(outcome)
-          logger.info({ order_id: outcome.orderId, outcome: outcome.outcome, reason: outcome.failureReason ?? undefined }, 'saga reached an outcome')
+          const traceId = traceIds.get(outcome.orderId)
+          logger.info(
+            { order_id: outcome.orderId, outcome: outcome.outcome, reason: outcome.failureReason ?? undefined, ...(traceId ? { trace_id: traceId } : {}) },
+            'saga reached an outcome',
+          )
         }
       })
     },
