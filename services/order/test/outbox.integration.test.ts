@@ -94,4 +94,6 @@ t.test("the request's trace continues in the event's traceparent", async (t) => 
   const id = await place({ traceparent: `00-${traceId}-00f067aa0ba902b7-01` })
   const msg = await eventually(async () => (await createdEvents()).get(id), 'the event')
   t.match(msg.header.get('traceparent'), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`))
+  const [saga] = await tb.orm.em.fork().execute<{ trace_parent: string | null }[]>('select trace_parent from sagas where order_id = ?', [id])
+  t.match(saga?.trace_parent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`), 'the saga keeps the trace, for what its deadlines re-send')
 })

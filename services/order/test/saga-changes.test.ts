@@ -22,6 +22,7 @@ function rowOf(saga: Saga, status: OrderStatus, format: (iso: string) => string 
     deadline_at: c.deadline_at === null ? null : format(c.deadline_at),
     progress,
     payment_token: c.payment_token,
+    trace_parent: null,
     created_at: format(saga.createdAt.toISOString()),
     state_since: format((saga.stateSince ?? saga.createdAt).toISOString()),
   }

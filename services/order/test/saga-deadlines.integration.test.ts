@@ -50,6 +50,21 @@ t.test('RESERVING past its deadline asks inventory again, and stays RESERVING', 
   t.equal((await h.saga(id))?.state, 'AUTHORIZING', 'the answer, when it comes, moves it on')
 })
 
+t.test("what a deadline re-sends continues its order's trace", async (t) => {
+  const id = await h.place()
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+  await tb.orm.em.fork().execute('update sagas set trace_parent = ? where order_id = ?', [traceparent, id])
+  await overdue([id])
+  t.equal(await sweepAll(), 1)
+  const rows = await tb.orm.em.fork().execute<{ type: string; headers: Record<string, string> }[]>(
+    `select type, headers from outbox where payload->>'subject' = ? order by seq`,
+    [id],
+  )
+  const resent = rows.filter((r) => r.type === 'orderflow.inventory.reserve.v1')
+  t.equal(resent.length, 2, 'intake sent it, the deadline sent it again')
+  t.equal(resent[1]?.headers.traceparent, traceparent, "the re-sent command carries the order's trace")
+})
+
 t.test('AUTHORIZING past its deadline asks payment again, with the kept token', async (t) => {
   const id = await h.place()
   await h.deliver(replies.reserved(id))

@@ -22,6 +22,8 @@ export const Saga = defineEntity({
     progress: p.json<StoredProgress>(),
     /** The provider's card token, kept only until AuthorizePayment has been sent. */
     paymentToken: p.string().length(200).nullable(),
+    /** The order's `traceparent` at intake: commands the deadline sweep re-sends continue its trace. */
+    traceParent: p.string().length(55).nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     /** When the saga entered its state (set by the database when the state changes). */

@@ -45,7 +45,8 @@ export function storePlacedOrders(batch: readonly OrderToStore[]): RawBuilder<un
     order.items.map((item, position) => ({ order_id: order.id, position, sku: item.sku, quantity: item.quantity, unit_price: item.unitPrice })),
   )
   const timeline = batch.flatMap(({ placed: { order } }) => order.timeline.map((e) => ({ order_id: order.id, type: e.type, at: e.at.toISOString(), detail: e.detail ?? null })))
-  const sagas = batch.map(({ placed: { saga, order } }) => ({ ...saga, created_at: order.createdAt.toISOString() }))
+  // The order's trace (what intake's messages carry), kept for the commands the deadline sweep re-sends.
+  const sagas = batch.map(({ placed: { saga, order, outbox } }) => ({ ...saga, created_at: order.createdAt.toISOString(), trace_parent: outbox[0]?.headers.traceparent ?? null }))
   const events = batch.flatMap(({ placed: { outbox } }) => outbox.map((m) => ({ id: m.id, subject: m.subject, type: m.type, payload: m.payload, headers: m.headers })))
   const keys = batch.flatMap(({ keyed }) => (keyed ? [{ owner: keyed.ref.owner, key: keyed.ref.key, body: keyed.response.body, location: keyed.response.location }] : []))
   const json = (rows: readonly unknown[]) => JSON.stringify(rows)
@@ -64,9 +65,9 @@ export function storePlacedOrders(batch: readonly OrderToStore[]): RawBuilder<un
        select e.order_id, e.type, e.at, e.detail from jsonb_to_recordset(${json(timeline)}::jsonb) as e(order_id uuid, type text, at timestamptz, detail text)),
      sagas as (
        -- Beside its order, in the same statement: the saga exists exactly when the order does.
-       insert into sagas (order_id, state, version, deadline_at, progress, payment_token, created_at, updated_at)
-       select s.order_id, s.state, 1, s.deadline_at, s.progress, s.payment_token, s.created_at, s.created_at
-         from jsonb_to_recordset(${json(sagas)}::jsonb) as s(order_id uuid, state text, deadline_at timestamptz, progress jsonb, payment_token text, created_at timestamptz)),
+       insert into sagas (order_id, state, version, deadline_at, progress, payment_token, trace_parent, created_at, updated_at)
+       select s.order_id, s.state, 1, s.deadline_at, s.progress, s.payment_token, s.trace_parent, s.created_at, s.created_at
+         from jsonb_to_recordset(${json(sagas)}::jsonb) as s(order_id uuid, state text, deadline_at timestamptz, progress jsonb, payment_token text, trace_parent text, created_at timestamptz)),
      outboxed as (
        insert into outbox (id, subject, type, payload, headers)
        select m.id, m.subject, m.type, m.payload, m.headers

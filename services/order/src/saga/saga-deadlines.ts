@@ -39,7 +39,8 @@ export async function sweepDueSagas(o: SweepDeps, now: Date = new Date()): Promi
   const { due, writes } = await inTransaction(o.db, async (tx) => {
     const { rows } = await claimDueSagas(o.batchSize).execute(tx)
     const changes = new SagaChanges(rows.map(fromRow))
-    for (const row of rows) changes.apply(row.id, { kind: 'deadline' }, clock)
+    // What a deadline sends continues its order's trace, not a trace of the sweep's own.
+    for (const row of rows) changes.apply(row.id, { kind: 'deadline' }, clock, row.trace_parent ? { traceContext: { traceparent: row.trace_parent } } : {})
     const w = changes.writes()
     if (w.sagas.length > 0) await writeSagas(outboxCte(w.outbox), w).execute(tx)
     return { due: rows.length, writes: w }

@@ -18,6 +18,8 @@ export interface SagaRow {
   readonly deadline_at: string | null
   readonly progress: StoredProgress
   readonly payment_token: string | null
+  /** The order's trace at intake, if it had one. */
+  readonly trace_parent: string | null
   readonly created_at: string
   readonly state_since: string
 }

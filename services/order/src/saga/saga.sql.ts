@@ -5,7 +5,7 @@ import type { SagaRow } from './saga-row.js'
 
 // The columns statement one reads of an order and its saga; the items travel as one JSON array.
 const columns = sql`o.id, o.status, o.customer_id, o.email, o.currency, o.total_amount, o.shipping_address,
-       s.state, s.deadline_at, s.progress, s.payment_token, s.created_at, s.state_since,
+       s.state, s.deadline_at, s.progress, s.payment_token, s.trace_parent, s.created_at, s.state_since,
        (select coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPrice', i.unit_price) order by i.position), '[]'::json)
           from order_items i where i.order_id = o.id) as items`
 
