@@ -7,6 +7,7 @@ import {
   Streams,
   isEventOf,
   type CloudEvent,
+  type DataOf,
 } from '@orderflow/contracts'
 import type { BatchTx } from '@orderflow/db'
 import { PermanentError, type Consumer, type ConsumerSpec } from '@orderflow/messaging'
@@ -115,11 +116,15 @@ export function sagaReplies(spec: ConsumerSpec, deps: SagaRepliesDeps): Consumer
     async handle(all, tx) {
       // Price lists share the inventory's stream (one filter subject per consumer on NATS 2.9):
       // they are kept aside and written by a statement of their own, only when a batch has any.
-      const priced = all.filter((d) => isEventOf(SkuPriced, d.event))
-      const batch = priced.length === 0 ? all : all.filter((d) => !isEventOf(SkuPriced, d.event))
+      const priced: Array<{ id: string; list: DataOf<typeof SkuPriced> }> = []
+      const batch: Array<(typeof all)[number]> = []
+      for (const d of all) {
+        if (isEventOf(SkuPriced, d.event)) priced.push({ id: d.event.id, list: d.event.data })
+        else batch.push(d)
+      }
       const orderIds = [...new Set(batch.map((d) => orderIdOf(d.event)))].sort()
       const { isNew, rows } = await tx.claim(lockSagas(orderIds))
-      const lists = priced.flatMap((d) => (isNew(d.event.id) && isEventOf(SkuPriced, d.event) ? [d.event.data] : []))
+      const lists = priced.filter((p) => isNew(p.id)).map((p) => p.list)
       if (lists.length > 0) await writePriceLists(newestPerSku(lists)).execute(tx.db)
       const changes = new SagaChanges(rows.map(fromRow))
       const clock = { now: new Date(), ...deps.timings }
